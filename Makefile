@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# dropwhy: bpf/*.bpf.c -> .bpf.o -> .skel.h -> user/*.o -> ./dropwhy
+# Everything is built out of tree in .output/. V=1 shows the commands.
+
+OUTPUT     := .output
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CC         ?= gcc
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX    := vmlinux/vmlinux_$(shell uname -m).h
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Wno-unused-parameter -std=gnu11
+CPPFLAGS   += -I$(OUTPUT) -Ibpf -Iuser
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+	      -Wno-unused-function -I$(OUTPUT) -Ibpf
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+TEST_SRCS  := $(wildcard tests/unit/*.c)
+TEST_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(TEST_SRCS))
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test unit-test integration-test run demo deps vmlinux
+
+all: dropwhy
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: $(VMLINUX) | $(OUTPUT)
+	$(Q)cp $< $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+
+# User objects include the skeletons, so they wait for them explicitly.
+$(OUTPUT)/%.o: user/%.c user/*.h bpf/dropwhy.h $(SKELS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+dropwhy: $(OUTPUT)/main.o $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -Itests/unit $^ $(LIBS) -o $@
+
+unit-test: $(TEST_BINS)
+	$(Q)prove -v $(TEST_BINS)
+
+# Integration tests need root and network namespaces.
+integration-test: dropwhy
+	$(Q)prove -v tests/integration/*.t
+
+test: dropwhy $(TEST_BINS)
+	$(Q)prove $(TEST_BINS) tests/integration/*.t
+
+run: dropwhy
+	./dropwhy
+
+demo: dropwhy
+	$(Q)scripts/demo.sh
+
+deps:
+	$(Q)scripts/deps.sh
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) dropwhy

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Capture: every skb the kernel frees as dropped passes through the
+ * skb:kfree_skb tracepoint. Keep only watched packets, count them by reason,
+ * and hand a fixed-size drop_event to userspace through a ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "dropwhy.h"
+#include "parse.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load; the verifier prunes what they disable. */
+const volatile bool watch_all = false;
+const volatile bool have_conntrack = true;
+const volatile __u32 consumed_reason = 0;
+const volatile bool have_consumed_reason = false;
+const volatile __u64 hidden_reasons[DW_HIDE_WORDS] = {};
+/* Wake the reader once this many bytes wait; it also drains on a timer. */
+const volatile __u64 wakeup_bytes = 64 * sizeof(struct drop_event);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DW_MAX_WATCH);
+	__type(key, struct watch_key);
+	__type(value, __u8);
+} watch_set SEC(".maps");
+
+/* Watched drops by reason, exact even when events are lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DW_MAX_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} reason_totals SEC(".maps");
+
+/* Events that found the ring buffer full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+static __always_inline void count(void *map, __u32 key)
+{
+	__u64 *slot = bpf_map_lookup_elem(map, &key);
+
+	if (slot)
+		*slot += 1;
+}
+
+static __always_inline bool reason_hidden(__u32 reason)
+{
+	if (have_consumed_reason && reason == consumed_reason)
+		return true;
+	__u32 word = reason / 64;
+
+	/* Keep the bound check on the register that indexes the array. */
+	barrier_var(word);
+	if (word >= DW_HIDE_WORDS)
+		return false;
+	return hidden_reasons[word] & (1ULL << (reason % 64));
+}
+
+static __always_inline bool endpoint_watched(__u8 family, const __u8 *addr,
+					     __u16 port)
+{
+	struct watch_key key = { .family = family, .port = port };
+
+	__builtin_memcpy(key.addr, addr, DW_ADDR_LEN);
+	if (bpf_map_lookup_elem(&watch_set, &key))
+		return true;
+	key.port = 0;
+	return bpf_map_lookup_elem(&watch_set, &key) != NULL;
+}
+
+static __always_inline bool event_watched(const struct drop_event *ev)
+{
+	if (watch_all)
+		return true;
+	if (ev->family == DW_FAMILY_NONE)
+		return false;
+	if (endpoint_watched(ev->family, ev->daddr, ev->dport))
+		return true;
+	return (ev->flags & DW_EV_HAS_CT) &&
+	       endpoint_watched(ev->family, ev->orig_daddr, ev->orig_dport);
+}
+
+/* One event under construction per CPU: BPF stacks are too small for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct drop_event);
+} scratch SEC(".maps");
+
+static __always_inline void submit(struct drop_event *ev, __u32 slot)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	count(&reason_totals, slot);
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), flags))
+		count(&lost_events, 0);
+}
+
+/*
+ * Decode the skb into the per-CPU scratch event, keep it only if it is
+ * watched, count it, and copy it to the ring buffer. Unwatched drops cost
+ * a header parse and two hash lookups, and never touch the ring buffer.
+ */
+static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
+				       __u32 reason, bool has_reason)
+{
+	__u32 zero = 0, slot = DW_REASON_UNKNOWN;
+	struct drop_event *ev;
+
+	if (has_reason && reason_hidden(reason))
+		return 0;
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return 0;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	if (parse_skb(skb, ev, have_conntrack) || !event_watched(ev))
+		return 0;
+
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->location = location;
+	ev->reason = reason;
+	ev->cpu = bpf_get_smp_processor_id();
+	if (has_reason) {
+		ev->flags |= DW_EV_HAS_REASON;
+		if (reason < DW_MAX_REASONS)
+			slot = reason;
+	}
+	submit(ev, slot);
+	return 0;
+}
+
+/* Kernels since 5.17 pass the drop reason to the tracepoint. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_btf_kfree_skb, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason)
+{
+	return handle_drop(skb, (__u64)location, reason, true);
+}
+
+/* Older kernels: (skb, location) only. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_btf_kfree_skb_noreason, struct sk_buff *skb, void *location)
+{
+	return handle_drop(skb, (__u64)location, 0, false);
+}
+
+/*
+ * Fallback when tp_btf cannot attach: the classic tracepoint record, read
+ * through CO-RE so that its layout and the reason field are not assumed.
+ */
+SEC("tracepoint/skb/kfree_skb")
+int tracepoint_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
+{
+	struct sk_buff *skb = BPF_CORE_READ(ctx, skbaddr);
+	__u64 location = (__u64)BPF_CORE_READ(ctx, location);
+	__u32 reason = 0;
+	bool has_reason = bpf_core_field_exists(ctx->reason);
+
+	if (has_reason)
+		reason = BPF_CORE_READ(ctx, reason);
+	return handle_drop(skb, location, reason, has_reason);
+}

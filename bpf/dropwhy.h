@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the BPF programs and the loader. Plain __u* fields only,
+ * largest first, so that both sides agree on the layout without #ifdefs.
+ */
+#ifndef DROPWHY_H
+#define DROPWHY_H
+
+#define DW_IFNAMSIZ		16
+#define DW_ADDR_LEN		16
+#define DW_MAX_WATCH		1024
+/* Per-reason totals; the kernel has ~130 reasons, subsystems add more. */
+#define DW_MAX_REASONS		1024
+/* Slot for kernels whose tracepoint carries no reason at all. */
+#define DW_REASON_UNKNOWN	(DW_MAX_REASONS - 1)
+#define DW_HIDE_WORDS		(DW_MAX_REASONS / 64)
+
+/* Address families as they appear in events and watch keys. */
+#define DW_FAMILY_NONE		0
+#define DW_FAMILY_IPV4		4
+#define DW_FAMILY_IPV6		6
+
+/* Conntrack state of the dropped packet, from its ctinfo. */
+#define DW_CT_NONE		0
+#define DW_CT_NEW		1
+#define DW_CT_ESTABLISHED	2
+#define DW_CT_RELATED		3
+#define DW_CT_UNTRACKED		4
+
+/* drop_event.flags */
+#define DW_EV_HAS_REASON	(1u << 0)
+#define DW_EV_HAS_CT		(1u << 1)
+#define DW_EV_CT_REPLY		(1u << 2)
+#define DW_EV_HAS_L4		(1u << 3)
+#define DW_EV_HAS_HOOK		(1u << 4)
+
+/* No netfilter position recorded for the packet. */
+#define DW_HOOK_NONE		0xff
+
+/* One watched endpoint; port 0 means any port. Host byte order port. */
+struct watch_key {
+	__u8 addr[DW_ADDR_LEN];
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+};
+
+struct drop_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
+	__u64 location;		/* kernel address that freed the skb */
+	__u32 reason;		/* raw enum skb_drop_reason value */
+	__u32 netns_ino;
+	__u32 ifindex;		/* skb->dev */
+	__u32 iif;		/* skb->skb_iif: where it entered the stack */
+	__u32 len;		/* skb->len */
+	__u32 cpu;
+	__u32 ct_status;	/* nf_conn.status bits */
+	__s32 nf_priority;	/* last netfilter priority passed */
+	__u8 saddr[DW_ADDR_LEN];
+	__u8 daddr[DW_ADDR_LEN];
+	__u8 orig_saddr[DW_ADDR_LEN];
+	__u8 orig_daddr[DW_ADDR_LEN];
+	char ifname[DW_IFNAMSIZ];
+	__u16 sport;		/* host byte order */
+	__u16 dport;
+	__u16 orig_sport;
+	__u16 orig_dport;
+	__u16 flags;		/* DW_EV_* */
+	__u8 family;		/* DW_FAMILY_* */
+	__u8 l4proto;		/* IPPROTO_* */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 ct_state;		/* DW_CT_* */
+	__u8 nf_pf;		/* NFPROTO_* of the last hook passed */
+	__u8 nf_hook;		/* NF_INET_* of the last hook, or DW_HOOK_NONE */
+	__u8 pad[2];
+};
+
+#endif /* DROPWHY_H */

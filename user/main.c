@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dropwhy: which part of the kernel dropped my packet, and what fixes it. */
+#include <bpf/btf.h>
+#include "ksyms.h"
+#include "log.h"
+#include "netns.h"
+#include "reasons.h"
+#include "stream.h"
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	struct reason_table reasons;
+	struct tracer tracer = {};
+	struct stream stream = { .opts = &opts };
+	struct btf *btf;
+	bool done;
+	int status;
+
+	/* Parse: bad input ends here with status 2. */
+	status = options__parse(argc, argv, &opts, &done);
+	if (status || done)
+		return status;
+	log_verbose = opts.verbose;
+
+	/* Probe the environment: privileges, kernel BTF, reason names. */
+	if (tracer__check_env() || !(btf = tracer__load_btf()))
+		return DW_EXIT_FAIL;
+	reasons__load(&reasons, btf);
+
+	/* Load and attach the capture programs. */
+	if (tracer__start(&tracer, &opts, btf, &reasons))
+		return DW_EXIT_FAIL;
+	log_info("attached (%s), watching %s", tracer.capture_path,
+		 opts.watch_all ? "every drop" : "the watch set");
+
+	/* Stream events until --count, --duration or a signal. */
+	stream.decoder.ksyms = ksyms__load("/proc/kallsyms");
+	stream.decoder.reasons = &reasons;
+	stream.decoder.realtime_offset_ns = decode__realtime_offset();
+	stream.decoder.ifname = netns__ifname;
+	stream__catch_signals();
+	status = stream__run(&stream, &tracer) ? DW_EXIT_FAIL : DW_EXIT_OK;
+
+	/* Clean up: summary on stderr, detach, free. */
+	stream__summary(&stream, &tracer);
+	tracer__stop(&tracer);
+	ksyms__free((struct ksyms *)stream.decoder.ksyms);
+	netns__cleanup();
+	reasons__free(&reasons);
+	btf__free(btf);
+	return status;
+}

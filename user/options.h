@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command line: what to watch, how to print, when to stop. */
+#ifndef DW_OPTIONS_H
+#define DW_OPTIONS_H
+
+#include <stdbool.h>
+#include "watch.h"
+
+struct options {
+	struct watch_set watch;
+	bool watch_all;
+	bool json;
+	bool housekeeping;	/* also show frees that lose no traffic */
+	bool verbose;
+	unsigned long max_events;	/* --count; 0: unlimited */
+	double duration_s;	/* --duration; 0: until a signal */
+	/* Testing aid: BTF type names to treat as absent (comma list). */
+	const char *hide_types;
+};
+
+/*
+ * Parse argv into opts. Returns DW_EXIT_OK to run, or an exit status:
+ * DW_EXIT_USAGE after a one-line error, DW_EXIT_OK after --help.
+ */
+int options__parse(int argc, char **argv, struct options *opts, bool *done);
+/* Parse a positive number of seconds; -1 when text is not one. */
+int options__parse_duration(const char *text, double *seconds);
+int options__parse_count(const char *text, unsigned long *count);
+
+#endif

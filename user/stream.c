@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "explain.h"
+#include "log.h"
+#include "output.h"
+#include "reasons.h"
+#include "stream.h"
+
+/*
+ * The kernel wakes the reader only when a batch is waiting, so the loop
+ * also drains on this timer: it bounds the drop-to-output latency.
+ */
+#define DRAIN_INTERVAL_MS	50
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = 1;
+}
+
+void stream__catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static bool reached_count(const struct stream *s)
+{
+	return s->opts->max_events && s->printed >= s->opts->max_events;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct stream *s = ctx;
+	struct drop_record rec;
+
+	if (size < sizeof(struct drop_event) || reached_count(s))
+		return 0;
+	decode__event(&s->decoder, data, &rec);
+	explain__drop(&rec);
+	if (s->opts->json)
+		output__json(stdout, &rec);
+	else
+		output__text(stdout, &rec);
+	s->printed++;
+	/* A negative return stops ring_buffer__consume early. */
+	return reached_count(s) ? -1 : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int stream__run(struct stream *s, struct tracer *t)
+{
+	struct ring_buffer *rb;
+	double deadline = 0;
+	int err = 0;
+
+	rb = ring_buffer__new(tracer__events_fd(t), handle_event,
+			      s, NULL);
+	if (!rb) {
+		log_err("cannot open the event ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	t->rb = rb;
+	if (s->opts->duration_s > 0)
+		deadline = now_s() + s->opts->duration_s;
+	while (!stop_requested && !reached_count(s)) {
+		err = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR && !reached_count(s)) {
+			log_err("reading events failed: %s", strerror(-err));
+			return -1;
+		}
+		if (deadline && now_s() >= deadline)
+			break;
+	}
+	/* What arrived before the stop still gets printed. */
+	if (!reached_count(s))
+		ring_buffer__consume(rb);
+	return 0;
+}
+
+void stream__summary(const struct stream *s, const struct tracer *t)
+{
+	__u64 totals[DW_MAX_REASONS], lost, all = 0;
+	const char *name;
+	__u32 code;
+
+	if (tracer__totals(t, totals, &lost))
+		return;
+	for (code = 0; code < DW_MAX_REASONS; code++)
+		all += totals[code];
+	fprintf(stderr, "dropwhy: %llu watched drop%s, %lu printed",
+		(unsigned long long)all, all == 1 ? "" : "s", s->printed);
+	for (code = 0; code < DW_MAX_REASONS; code++) {
+		if (!totals[code])
+			continue;
+		name = reasons__name(s->decoder.reasons, code);
+		fprintf(stderr, "%s %s %llu", code ? "," : ":",
+			name ? name : "UNKNOWN", (unsigned long long)totals[code]);
+	}
+	fputc('\n', stderr);
+	if (lost)
+		log_warn("%llu events lost: the ring buffer was full (totals above still count them)",
+			 (unsigned long long)lost);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF side as one object: check the environment, probe which capture
+ * path this kernel offers, load, attach, and read the kernel's counters.
+ */
+#ifndef DW_TRACER_H
+#define DW_TRACER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "dropwhy.h"
+#include "options.h"
+
+struct btf;
+struct reason_table;
+struct dropwhy_bpf;
+struct ring_buffer;
+
+struct tracer {
+	struct dropwhy_bpf *skel;
+	struct ring_buffer *rb;
+	const char *capture_path;	/* "tp_btf/kfree_skb", ... */
+	bool has_reason;
+};
+
+/* Root (or CAP_BPF+CAP_PERFMON) and kernel BTF; one-line error if not. */
+int tracer__check_env(void);
+/* Kernel BTF, with opts->hide_types removed from what probes can see. */
+struct btf *tracer__load_btf(void);
+/* Probe, load and attach; one-line error and -1 on failure. */
+int tracer__start(struct tracer *t, const struct options *opts,
+		  const struct btf *btf, const struct reason_table *reasons);
+/* The ring buffer map that carries drop_events. */
+int tracer__events_fd(const struct tracer *t);
+/* Sum the per-CPU totals: reason slots and lost events. */
+int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost);
+void tracer__stop(struct tracer *t);
+
+#endif
