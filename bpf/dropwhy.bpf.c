@@ -12,6 +12,8 @@
 #include "dropwhy.h"
 #include "parse.bpf.h"
 
+#define DW_NF_ACCEPT 1
+
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load; the verifier prunes what they disable. */
@@ -96,6 +98,20 @@ static __always_inline bool event_watched(const struct drop_event *ev)
 	       endpoint_watched(ev->family, ev->orig_daddr, ev->orig_dport);
 }
 
+struct hook_position {
+	__u64 skb;
+	__u8 pf;
+	__u8 hook;
+	__u8 slot;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hook_position);
+} last_position SEC(".maps");
+
 /* One event under construction per CPU: BPF stacks are too small for it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -113,6 +129,24 @@ static __always_inline void submit(struct drop_event *ev, __u32 slot)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), flags))
 		count(&lost_events, 0);
+}
+
+/* Where in the hook chain this skb was last seen, if a sentinel saw it. */
+static __always_inline void note_hook(struct sk_buff *skb,
+				      struct drop_event *ev)
+{
+	struct hook_position *pos;
+	__u32 zero = 0;
+
+	pos = bpf_map_lookup_elem(&last_position, &zero);
+	if (!pos || pos->skb != (__u64)skb)
+		return;
+	ev->nf_pf = pos->pf;
+	ev->nf_hook = pos->hook;
+	ev->nf_slot = pos->slot;
+	ev->flags |= DW_EV_HAS_HOOK;
+	/* The note is consumed: a recycled skb must not inherit it. */
+	pos->skb = 0;
 }
 
 /*
@@ -139,6 +173,7 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	ev->location = location;
 	ev->reason = reason;
 	ev->cpu = bpf_get_smp_processor_id();
+	note_hook(skb, ev);
 	if (has_reason) {
 		ev->flags |= DW_EV_HAS_REASON;
 		if (reason < DW_MAX_REASONS)
@@ -179,3 +214,66 @@ int tracepoint_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 		reason = BPF_CORE_READ(ctx, reason);
 	return handle_drop(skb, location, reason, has_reason);
 }
+
+/*
+ * Hook-chain sentinels. Each runs just before one table's priority at a
+ * hook and notes, per CPU, which skb passed which slot. A packet that the
+ * table then drops is freed on the same CPU before any other packet can
+ * overwrite the note, so kfree_skb reads back where it died. No filtering
+ * here: a map write is cheaper than deciding whether the packet is watched.
+ */
+static __always_inline int note_position(struct bpf_nf_ctx *ctx, __u8 slot)
+{
+	struct hook_position *pos;
+	__u32 zero = 0;
+
+	pos = bpf_map_lookup_elem(&last_position, &zero);
+	if (pos) {
+		pos->skb = (__u64)ctx->skb;
+		pos->pf = ctx->state->pf;
+		pos->hook = ctx->state->hook;
+		pos->slot = slot;
+	}
+	return DW_NF_ACCEPT;
+}
+
+/*
+ * One program per slot: netfilter links carry no cookie to tell them
+ * apart. Slot i sits before the i-th table at a hook, in priority order.
+ */
+SEC("netfilter")
+int netfilter_slot0(struct bpf_nf_ctx *ctx)
+{
+	return note_position(ctx, 0);
+}
+
+SEC("netfilter")
+int netfilter_slot1(struct bpf_nf_ctx *ctx)
+{
+	return note_position(ctx, 1);
+}
+
+SEC("netfilter")
+int netfilter_slot2(struct bpf_nf_ctx *ctx)
+{
+	return note_position(ctx, 2);
+}
+
+SEC("netfilter")
+int netfilter_slot3(struct bpf_nf_ctx *ctx)
+{
+	return note_position(ctx, 3);
+}
+
+SEC("netfilter")
+int netfilter_slot4(struct bpf_nf_ctx *ctx)
+{
+	return note_position(ctx, 4);
+}
+
+SEC("netfilter")
+int netfilter_slot5(struct bpf_nf_ctx *ctx)
+{
+	return note_position(ctx, 5);
+}
+

@@ -36,6 +36,8 @@
 
 /* No netfilter position recorded for the packet. */
 #define DW_HOOK_NONE		0xff
+/* Sentinel programs per hook: the tables one hook can hold. */
+#define DW_NF_SLOTS		6
 
 /* One watched endpoint; port 0 means any port. Host byte order port. */
 struct watch_key {
@@ -55,7 +57,6 @@ struct drop_event {
 	__u32 len;		/* skb->len */
 	__u32 cpu;
 	__u32 ct_status;	/* nf_conn.status bits */
-	__s32 nf_priority;	/* last netfilter priority passed */
 	__u8 saddr[DW_ADDR_LEN];
 	__u8 daddr[DW_ADDR_LEN];
 	__u8 orig_saddr[DW_ADDR_LEN];
@@ -74,7 +75,8 @@ struct drop_event {
 	__u8 ct_state;		/* DW_CT_* */
 	__u8 nf_pf;		/* NFPROTO_* of the last hook passed */
 	__u8 nf_hook;		/* NF_INET_* of the last hook, or DW_HOOK_NONE */
-	__u8 pad[2];
+	__u8 nf_slot;		/* sentinel slot: which table came next */
+	__u8 pad;
 };
 
 #endif /* DROPWHY_H */

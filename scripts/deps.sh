@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev bpftool
+	libjansson-dev
 	# run: ruleset readers and namespace plumbing
 	iproute2 iptables nftables
 	# tests: TAP runner, JSON checks, the ecs-sim agent and client

@@ -5,6 +5,7 @@
 #include "decode.h"
 #include "ksyms.h"
 #include "reasons.h"
+#include "sentinel.h"
 
 static const char *const ct_state_names[] = {
 	[DW_CT_NONE] = NULL,
@@ -146,6 +147,25 @@ static void decode_addresses(const struct drop_event *ev,
 	rec->has_orig_ports = rec->has_ports;
 }
 
+/* The sentinel slot names the table the packet was about to enter. */
+static void decode_position(const struct decoder *d,
+			    const struct drop_event *ev,
+			    struct drop_record *rec)
+{
+	const struct sentinel_slot *slot;
+
+	if (!(ev->flags & DW_EV_HAS_HOOK) || ev->nf_hook >= 5)
+		return;
+	rec->hook = hook_names[ev->nf_hook];
+	slot = d->plan ? sentinel__slot(d->plan, ev->nf_pf, ev->nf_hook,
+					ev->nf_slot) : NULL;
+	if (slot) {
+		rec->table = slot->tables;
+		rec->priority = slot->priority;
+		rec->has_priority = true;
+	}
+}
+
 void decode__event(const struct decoder *d, const struct drop_event *ev,
 		   struct drop_record *rec)
 {
@@ -162,6 +182,5 @@ void decode__event(const struct decoder *d, const struct drop_event *ev,
 	decode_addresses(ev, rec);
 	if (ev->ct_state < sizeof(ct_state_names) / sizeof(ct_state_names[0]))
 		rec->ct_state = ct_state_names[ev->ct_state];
-	if ((ev->flags & DW_EV_HAS_HOOK) && ev->nf_hook < 5)
-		rec->hook = hook_names[ev->nf_hook];
+	decode_position(d, ev, rec);
 }

@@ -8,10 +8,12 @@
 
 struct ksyms;
 struct reason_table;
+struct sentinel_plan;
 
 struct decoder {
 	const struct ksyms *ksyms;
 	const struct reason_table *reasons;
+	const struct sentinel_plan *plan;	/* NULL: no hook positions */
 	/* CLOCK_REALTIME minus CLOCK_MONOTONIC, in ns, at start. */
 	int64_t realtime_offset_ns;
 	/* Resolve ifindex in netns to a name; NULL leaves names unresolved. */

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	/* Stream events until --count, --duration or a signal. */
 	stream.decoder.ksyms = ksyms__load("/proc/kallsyms");
 	stream.decoder.reasons = &reasons;
+	stream.decoder.plan = tracer.has_sentinels ? &tracer.plan : NULL;
 	stream.decoder.realtime_offset_ns = decode__realtime_offset();
 	stream.decoder.ifname = netns__ifname;
 	stream__catch_signals();

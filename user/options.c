@@ -24,6 +24,9 @@ static const char usage_text[] =
 "  -j, --json               one JSON object per line (schema in README)\n"
 "  -c, --count N            stop after N drops\n"
 "  -d, --duration SECS      stop after SECS seconds (> 0, fractions allowed)\n"
+"  -n, --netns NAME|PATH|PID  trace the firewall of another network\n"
+"                           namespace (/run/netns/NAME, a path, or a PID's)\n"
+"      --no-hooks           do not place netfilter sentinels (no hook/table)\n"
 "      --housekeeping       also show frees that lose no traffic (socket\n"
 "                           queues purged at close and the like)\n"
 "  -v, --verbose            show libbpf and feature-probe detail\n"
@@ -34,7 +37,7 @@ static const char usage_text[] =
 "Exit status: 0 success; 1 runtime failure (not root, no BTF, missing\n"
 "kernel feature, load or attach failure); 2 usage error.\n";
 
-enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES };
+enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES, OPT_NO_HOOKS };
 
 static const struct option long_options[] = {
 	{ "watch", required_argument, NULL, 'w' },
@@ -42,6 +45,8 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "duration", required_argument, NULL, 'd' },
+	{ "netns", required_argument, NULL, 'n' },
+	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
 	{ "housekeeping", no_argument, NULL, OPT_HOUSEKEEPING },
 	{ "hide-btf-types", required_argument, NULL, OPT_HIDE_TYPES },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -121,6 +126,12 @@ static int parse_one(int opt, char **argv, struct options *opts)
 		if (options__parse_duration(optarg, &opts->duration_s))
 			return usage_error("--duration needs a number of seconds > 0, not", optarg);
 		return 0;
+	case 'n':
+		opts->netns = optarg;
+		return 0;
+	case OPT_NO_HOOKS:
+		opts->no_hooks = true;
+		return 0;
 	case OPT_HOUSEKEEPING:
 		opts->housekeeping = true;
 		return 0;
@@ -144,8 +155,8 @@ int options__parse(int argc, char **argv, struct options *opts, bool *done)
 	memset(opts, 0, sizeof(*opts));
 	*done = false;
 	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":w:ajc:d:vhV", long_options,
+	optind = 0;	/* 0, not 1: also forgets a half-parsed "-abc" group */
+	while ((opt = getopt_long(argc, argv, ":w:ajc:d:n:vhV", long_options,
 				  NULL)) != -1) {
 		if (opt == 'h' || opt == 'V') {
 			fputs(opt == 'h' ? usage_text : "dropwhy " DW_VERSION "\n",

@@ -14,6 +14,8 @@ struct options {
 	bool verbose;
 	unsigned long max_events;	/* --count; 0: unlimited */
 	double duration_s;	/* --duration; 0: until a signal */
+	const char *netns;	/* --netns NAME|PATH|PID */
+	bool no_hooks;		/* --no-hooks: no netfilter sentinels */
 	/* Testing aid: BTF type names to treat as absent (comma list). */
 	const char *hide_types;
 };

@@ -33,7 +33,9 @@ struct drop_record {
 	bool has_orig_ports;
 	const char *ct_state;
 	const char *hook;	/* "INPUT", ... or NULL */
-	char tcp_flags[16];	/* "SYN", "ACK|FIN", "" when not TCP */
+	int priority;		/* of the table the packet died in */
+	bool has_priority;
+	char tcp_flags[40];	/* "SYN", "ACK|FIN", "" when not TCP */
 	/* Rule attribution; all NULL until a source names the rule. */
 	const char *backend;
 	const char *table;

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "dropwhy.skel.h"
 #include "log.h"
+#include "netns.h"
 #include "reasons.h"
 #include "tracer.h"
 
@@ -167,6 +168,7 @@ static void configure(struct tracer *t, enum capture_path path,
 				  path == CAPTURE_TP_BTF && !t->has_reason);
 	bpf_program__set_autoload(skel->progs.tracepoint_kfree_skb,
 				  path == CAPTURE_TRACEPOINT);
+	sentinel__prepare(skel, t->has_sentinels);
 	skel->rodata->watch_all = opts->watch_all;
 	skel->rodata->have_conntrack = btf_has_type(btf, opts, "nf_conn",
 						    BTF_KIND_STRUCT);
@@ -236,6 +238,49 @@ static int try_path(struct tracer *t, enum capture_path path,
 	return 0;
 }
 
+static int open_netns(struct tracer *t, const struct options *opts)
+{
+	if (!opts->netns)
+		return 0;
+	t->netns_fd = netns__open(opts->netns);
+	if (t->netns_fd < 0) {
+		log_err("cannot open network namespace '%s': %s", opts->netns,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void probe_sentinels(struct tracer *t, const struct options *opts,
+			    const struct btf *btf)
+{
+	if (opts->no_hooks) {
+		log_debug("hooks: sentinels disabled by --no-hooks");
+		return;
+	}
+	t->has_sentinels = sentinel__supported(btf);
+	if (t->has_sentinels)
+		log_debug("hooks: BPF netfilter links available (struct bpf_nf_ctx in BTF): table sentinels");
+	else
+		log_debug("hooks: kernel lacks BPF netfilter links (Linux 6.4): no table sentinels");
+}
+
+static void attach_sentinels(struct tracer *t)
+{
+	int err;
+
+	if (!t->has_sentinels)
+		return;
+	if (!t->plan.count[0][0] && !t->plan.count[0][1])
+		sentinel__plan_defaults(&t->plan);
+	err = sentinel__attach(&t->plan, t->skel, t->netns_fd);
+	if (err) {
+		log_warn("cannot place netfilter sentinels (%s): hook and table will be null",
+			 strerror(-err));
+		t->has_sentinels = false;
+	}
+}
+
 int tracer__start(struct tracer *t, const struct options *opts,
 		  const struct btf *btf, const struct reason_table *reasons)
 {
@@ -243,7 +288,11 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	int err = -ENOENT;
 
 	memset(t, 0, sizeof(*t));
+	t->netns_fd = -1;
+	if (open_netns(t, opts))
+		return -1;
 	t->has_reason = args >= 4;
+	probe_sentinels(t, opts, btf);
 	if (args > 0) {
 		log_debug("probe: btf_trace_kfree_skb has %d arguments: drop reason %s",
 			  args, t->has_reason ? "available" : "absent (kernel before 5.17)");
@@ -265,6 +314,7 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	}
 attached:
 	log_debug("capture: %s", t->capture_path);
+	attach_sentinels(t);
 	return 0;
 }
 
@@ -296,6 +346,10 @@ int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost)
 
 void tracer__stop(struct tracer *t)
 {
+	sentinel__detach(&t->plan);
+	if (t->netns_fd >= 0)
+		close(t->netns_fd);
+	t->netns_fd = -1;
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
 	dropwhy_bpf__destroy(t->skel);

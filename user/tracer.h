@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include "dropwhy.h"
 #include "options.h"
+#include "sentinel.h"
 
 struct btf;
 struct reason_table;
@@ -21,6 +22,9 @@ struct tracer {
 	struct ring_buffer *rb;
 	const char *capture_path;	/* "tp_btf/kfree_skb", ... */
 	bool has_reason;
+	bool has_sentinels;	/* hook positions are being recorded */
+	int netns_fd;		/* --netns target, or -1 */
+	struct sentinel_plan plan;
 };
 
 /* Root (or CAP_BPF+CAP_PERFMON) and kernel BTF; one-line error if not. */
