@@ -33,7 +33,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit-test integration-test run demo deps vmlinux
+.PHONY: all clean test unit-test integration-test run demo deps vmlinux bench
 
 all: dropwhy
 
@@ -64,20 +64,27 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(USER_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -Itests/unit $^ $(LIBS) -o $@
 
-unit-test: $(TEST_BINS)
-	$(Q)prove -v $(TEST_BINS)
+# run and test start with the dependency check, so that one command works
+# on a fresh machine; the build itself then runs in a sub-make.
+unit-test: deps
+	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)prove $(TEST_BINS)
 
 # Integration tests need root and network namespaces.
-integration-test: dropwhy
-	$(Q)prove -v tests/integration/*.t
+integration-test: deps
+	$(Q)$(MAKE) --no-print-directory dropwhy
+	$(Q)prove tests/integration/*.t
 
-test: dropwhy $(TEST_BINS)
+test: deps
+	$(Q)$(MAKE) --no-print-directory dropwhy $(TEST_BINS)
 	$(Q)prove $(TEST_BINS) tests/integration/*.t
 
-run: dropwhy
-	./dropwhy
+run: deps
+	$(Q)$(MAKE) --no-print-directory dropwhy
+	./dropwhy $(ARGS)
 
-demo: dropwhy
+demo: deps
+	$(Q)$(MAKE) --no-print-directory dropwhy
 	$(Q)scripts/demo.sh
 
 deps:

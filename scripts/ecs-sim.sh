@@ -31,6 +31,10 @@ readonly FLOOD_MAX_PPS=100000
 readonly BACKENDS="iptables-nft iptables-legacy nft nft-nocounter"
 readonly CAUSES="policy trailing-drop jump-drop reject iface-drop raw-drop nat-drop log-before route-localnet no-agent fixed"
 
+# The ACCEPT that repairs the endpoint: the fixed causes carry it, and
+# fix-command prints it.
+readonly IPT_FIX_RULE=(-i "$BRIDGE" -d 127.0.0.1/32 -p tcp -m tcp --dport "$AGENT_PORT" -j ACCEPT)
+
 # The iptables binary of the chosen backend, set by cmd_up for ipt().
 IPT=""
 
@@ -113,16 +117,23 @@ is_positive_number() {
 	[[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $1 =~ ^0+([.]0+)?$ ]]
 }
 
+# 10# keeps a leading zero from being read as octal.
 is_positive_int() {
-	[[ $1 =~ ^[0-9]+$ ]] && (($1 > 0))
+	[[ $1 =~ ^[0-9]{1,9}$ ]] && ((10#$1 > 0))
 }
 
 hostns() {
 	ip netns exec "$NS_HOST" "$@"
 }
 
+# ip netns keeps its named namespaces here; testing the path avoids
+# parsing `ip netns list`.
+netns_exists() {
+	[[ -e /run/netns/$1 ]]
+}
+
 is_up() {
-	[[ -f $STATE_DIR/backend ]] && ip netns list | grep -qw "^$NS_HOST"
+	[[ -f $STATE_DIR/backend ]] && netns_exists "$NS_HOST"
 }
 
 require_up() {
@@ -166,7 +177,7 @@ stop_agent() {
 	if [[ -f $STATE_DIR/agent.pid ]]; then
 		stop_pid "$(<"$STATE_DIR/agent.pid")"
 	fi
-	if ip netns list | grep -qw "^$NS_HOST"; then
+	if netns_exists "$NS_HOST"; then
 		for pid in $(ip netns pids "$NS_HOST" 2>/dev/null); do
 			stop_pid "$pid"
 		done
@@ -192,8 +203,11 @@ make_namespaces() {
 	done
 }
 
+# Snooping makes the bridge join 224.0.0.106 and flood IGMP reports into
+# the tasks, where they die as stray NOT_SPECIFIED drops that would muddy
+# every trace; the endpoint path does not need it.
 make_bridge() {
-	ip -n "$NS_HOST" link add "$BRIDGE" type bridge
+	ip -n "$NS_HOST" link add "$BRIDGE" type bridge mcast_snooping 0
 	ip -n "$NS_HOST" addr add "$HOST_ADDR/$PREFIX_LEN" dev "$BRIDGE"
 	ip -n "$NS_HOST" link set "$BRIDGE" up
 }
@@ -251,10 +265,6 @@ ipt_raw() {
 	ipt -t raw -A PREROUTING -i "$BRIDGE" -p tcp -m tcp --dport 80 -j DROP
 }
 
-ipt_fix_rule() {
-	echo -i "$BRIDGE" -d 127.0.0.1/32 -p tcp -m tcp --dport "$AGENT_PORT" -j ACCEPT
-}
-
 ipt_input_common() {
 	ipt -A INPUT -i lo -j ACCEPT
 	ipt -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
@@ -277,8 +287,7 @@ ipt_input_cause() {
 		ipt -A INPUT -i "$BRIDGE" -p tcp
 		;;
 	route-localnet | no-agent | fixed)
-		# shellcheck disable=SC2046 # the rule is a word list on purpose
-		ipt -A INPUT $(ipt_fix_rule)
+		ipt -A INPUT "${IPT_FIX_RULE[@]}"
 		;;
 	esac
 }
@@ -387,7 +396,7 @@ apply_nft() {
 # a small JSON body. Request logging is silenced to keep test output clean.
 agent_code() {
 	cat <<'EOF'
-import http.server, json
+import http.server, json, sys
 BODY = (json.dumps({
     "RoleArn": "arn:aws:iam::000000000000:role/dw-ecs-sim",
     "AccessKeyId": "ASIADWECSSIM",
@@ -407,7 +416,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-http.server.ThreadingHTTPServer(("127.0.0.1", 51679), Handler).serve_forever()
+port = int(sys.argv[1])
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 EOF
 }
 
@@ -422,7 +432,7 @@ agent_listening() {
 start_agent() {
 	local pid i
 	agent_code >"$STATE_DIR/agent.py"
-	ip netns exec "$NS_HOST" python3 "$STATE_DIR/agent.py" "$AGENT_TAG" \
+	ip netns exec "$NS_HOST" python3 "$STATE_DIR/agent.py" "$AGENT_PORT" "$AGENT_TAG" \
 		</dev/null >"$STATE_DIR/agent.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$STATE_DIR/agent.pid"
@@ -585,6 +595,7 @@ cmd_flood() {
 		echo "$PROG: capping --seconds $seconds at $FLOOD_MAX_SECONDS" >&2
 		seconds=$FLOOD_MAX_SECONDS
 	fi
+	pps=$((10#$pps))
 	if ((pps > FLOOD_MAX_PPS)); then
 		echo "$PROG: capping --pps $pps at $FLOOD_MAX_PPS" >&2
 		pps=$FLOOD_MAX_PPS
@@ -616,6 +627,8 @@ cmd_status() {
 		echo "== netns $ns"
 		ip -n "$ns" -br addr show
 	done
+	echo "== route_localnet of $NS_HOST"
+	hostns sysctl net.ipv4.conf.all.route_localnet "net.ipv4.conf.$BRIDGE.route_localnet"
 	echo "== ruleset of $NS_HOST"
 	print_ruleset "$(state_get backend)"
 	echo "== agent"
@@ -645,7 +658,7 @@ fix_iptables() {
 	*)
 		# Position 4 is right after the three common rules, ahead of
 		# every cause-specific rule and of the policy.
-		echo "ip netns exec $NS_HOST $ipt -I INPUT 4 $(ipt_fix_rule)"
+		echo "ip netns exec $NS_HOST $ipt -I INPUT 4 ${IPT_FIX_RULE[*]}"
 		;;
 	esac
 }

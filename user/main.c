@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	if (status || done)
 		return status;
 	log_verbose = opts.verbose;
+	stream__catch_signals();
 
 	/* Probe the environment: privileges, kernel BTF, reason names. */
 	if (tracer__check_env() || !(btf = tracer__load_btf()))
@@ -40,7 +41,6 @@ int main(int argc, char **argv)
 	stream.decoder.plan = tracer.has_sentinels ? &tracer.plan : NULL;
 	stream.decoder.realtime_offset_ns = decode__realtime_offset();
 	stream.decoder.ifname = netns__ifname;
-	stream__catch_signals();
 	status = stream__run(&stream, &tracer) ? DW_EXIT_FAIL : DW_EXIT_OK;
 
 	/* Clean up: summary on stderr, detach, free. */

@@ -99,21 +99,22 @@ int stream__run(struct stream *s, struct tracer *t)
 void stream__summary(const struct stream *s, const struct tracer *t)
 {
 	__u64 totals[DW_MAX_REASONS], lost, all = 0;
-	const char *name;
+	const char *name, *sep = ":";
 	__u32 code;
 
 	if (tracer__totals(t, totals, &lost))
 		return;
 	for (code = 0; code < DW_MAX_REASONS; code++)
 		all += totals[code];
-	fprintf(stderr, "dropwhy: %llu watched drop%s, %lu printed",
+	fprintf(stderr, "dropwhy: %llu watched drop%s (%lu printed)",
 		(unsigned long long)all, all == 1 ? "" : "s", s->printed);
 	for (code = 0; code < DW_MAX_REASONS; code++) {
 		if (!totals[code])
 			continue;
 		name = reasons__name(s->decoder.reasons, code);
-		fprintf(stderr, "%s %s %llu", code ? "," : ":",
-			name ? name : "UNKNOWN", (unsigned long long)totals[code]);
+		fprintf(stderr, "%s %s %llu", sep, name ? name : "UNKNOWN",
+			(unsigned long long)totals[code]);
+		sep = ",";
 	}
 	fputc('\n', stderr);
 	if (lost)
