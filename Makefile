@@ -33,6 +33,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Keep the .bpf.o and .skel.h intermediates: user objects depend on them.
+.SECONDARY:
 .PHONY: all clean test unit-test integration-test run demo deps vmlinux bench
 
 all: dropwhy
@@ -96,3 +98,4 @@ vmlinux:
 clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) dropwhy
+

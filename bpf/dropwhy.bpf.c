@@ -21,6 +21,8 @@ const volatile bool watch_all = false;
 const volatile bool have_conntrack = true;
 const volatile __u32 consumed_reason = 0;
 const volatile bool have_consumed_reason = false;
+const volatile __u32 netfilter_drop_reason = 0;
+const volatile bool have_netfilter_reason = false;
 const volatile __u64 hidden_reasons[DW_HIDE_WORDS] = {};
 /* Wake the reader once this many bytes wait; it also drains on a timer. */
 const volatile __u64 wakeup_bytes = 64 * sizeof(struct drop_event);
@@ -86,8 +88,18 @@ static __always_inline bool endpoint_watched(__u8 family, const __u8 *addr,
 	return bpf_map_lookup_elem(&watch_set, &key) != NULL;
 }
 
+/* Our own priming packets: protocol 253 between all-zero addresses. */
+static __always_inline bool is_prime_packet(const struct drop_event *ev)
+{
+	const __u64 *s = (const void *)ev->saddr, *d = (const void *)ev->daddr;
+
+	return ev->l4proto == DW_PRIME_PROTO && !s[0] && !s[1] && !d[0] && !d[1];
+}
+
 static __always_inline bool event_watched(const struct drop_event *ev)
 {
+	if (is_prime_packet(ev))
+		return false;
 	if (watch_all)
 		return true;
 	if (ev->family == DW_FAMILY_NONE)
@@ -105,12 +117,26 @@ struct hook_position {
 	__u8 slot;
 };
 
+/*
+ * A few recent positions per CPU, not one: a REJECT sends its reply
+ * through the output hooks before the rejected packet is freed, and that
+ * reply must not erase the note of the packet it answers.
+ */
+#define DW_POSITIONS	4
+
+struct position_ring {
+	__u32 next;
+	struct hook_position slots[DW_POSITIONS];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct hook_position);
+	__type(value, struct position_ring);
 } last_position SEC(".maps");
+
+#include "attrib.bpf.h"
 
 /* One event under construction per CPU: BPF stacks are too small for it. */
 struct {
@@ -135,18 +161,26 @@ static __always_inline void submit(struct drop_event *ev, __u32 slot)
 static __always_inline void note_hook(struct sk_buff *skb,
 				      struct drop_event *ev)
 {
+	struct position_ring *ring;
 	struct hook_position *pos;
 	__u32 zero = 0;
+	int i;
 
-	pos = bpf_map_lookup_elem(&last_position, &zero);
-	if (!pos || pos->skb != (__u64)skb)
+	ring = bpf_map_lookup_elem(&last_position, &zero);
+	if (!ring)
 		return;
-	ev->nf_pf = pos->pf;
-	ev->nf_hook = pos->hook;
-	ev->nf_slot = pos->slot;
-	ev->flags |= DW_EV_HAS_HOOK;
-	/* The note is consumed: a recycled skb must not inherit it. */
-	pos->skb = 0;
+	for (i = 0; i < DW_POSITIONS; i++) {
+		pos = &ring->slots[i];
+		if (pos->skb != (__u64)skb)
+			continue;
+		ev->nf_pf = pos->pf;
+		ev->nf_hook = pos->hook;
+		ev->nf_slot = pos->slot;
+		ev->flags |= DW_EV_HAS_HOOK;
+		/* The note is consumed: a recycled skb must not inherit it. */
+		pos->skb = 0;
+		return;
+	}
 }
 
 /*
@@ -166,14 +200,21 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	if (!ev)
 		return 0;
 	__builtin_memset(ev, 0, sizeof(*ev));
-	if (parse_skb(skb, ev, have_conntrack) || !event_watched(ev))
+	if (parse_skb(skb, ev, have_conntrack))
+		return 0;
+	/* Every netfilter drop moves the baselines, watched or not. */
+	if (!has_reason || !have_netfilter_reason ||
+	    reason == netfilter_drop_reason) {
+		note_hook(skb, ev);
+		attribute_drop(skb, ev);
+	}
+	if (!event_watched(ev))
 		return 0;
 
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->location = location;
 	ev->reason = reason;
 	ev->cpu = bpf_get_smp_processor_id();
-	note_hook(skb, ev);
 	if (has_reason) {
 		ev->flags |= DW_EV_HAS_REASON;
 		if (reason < DW_MAX_REASONS)
@@ -224,16 +265,23 @@ int tracepoint_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
  */
 static __always_inline int note_position(struct bpf_nf_ctx *ctx, __u8 slot)
 {
+	struct position_ring *ring;
 	struct hook_position *pos;
-	__u32 zero = 0;
+	__u32 zero = 0, i;
+	__u64 skb = (__u64)ctx->skb;
 
-	pos = bpf_map_lookup_elem(&last_position, &zero);
-	if (pos) {
-		pos->skb = (__u64)ctx->skb;
-		pos->pf = ctx->state->pf;
-		pos->hook = ctx->state->hook;
-		pos->slot = slot;
-	}
+	ring = bpf_map_lookup_elem(&last_position, &zero);
+	if (!ring)
+		return DW_NF_ACCEPT;
+	/* The same packet moving on overwrites its own note. */
+	i = ring->slots[ring->next % DW_POSITIONS].skb == skb ?
+		ring->next : ring->next + 1;
+	pos = &ring->slots[i % DW_POSITIONS];
+	ring->next = i;
+	pos->skb = skb;
+	pos->pf = ctx->state->pf;
+	pos->hook = ctx->state->hook;
+	pos->slot = slot;
 	return DW_NF_ACCEPT;
 }
 
@@ -277,3 +325,43 @@ int netfilter_slot5(struct bpf_nf_ctx *ctx)
 	return note_position(ctx, 5);
 }
 
+
+/*
+ * Run by the loader through BPF_PROG_TEST_RUN on each CPU in turn, in the
+ * traced namespace, once per family: finds the tables behind every slot
+ * and records this CPU's counter baselines, so that even the first drop is
+ * attributed exactly.
+ */
+struct prime_ctx {
+	struct net *net;
+	struct compare_result res;
+	__u8 pf;
+};
+
+static long prime_slot(__u64 i, void *ctx)
+{
+	struct prime_ctx *p = ctx;
+
+	prime_slot_tables(p->net, p->pf, i / DW_NF_SLOTS, i % DW_NF_SLOTS,
+			  &p->res);
+	return 0;
+}
+
+SEC("netfilter")
+int netfilter_prime(struct bpf_nf_ctx *ctx)
+{
+	const struct nf_hook_state *state = ctx->state;
+	struct net_device *dev = state->in ? state->in : state->out;
+	struct prime_ctx p = {
+		.pf = state->pf,
+		.res.prime = true,
+	};
+
+	/* A test run leaves state->net unset; its device is our loopback. */
+	p.net = state->net ? state->net : BPF_CORE_READ(dev, nd_net.net);
+	if (!p.net)
+		return DW_NF_ACCEPT;
+	/* Every hook of the family, whichever hook the test run names. */
+	bpf_loop(5 * DW_NF_SLOTS, prime_slot, &p, 0);
+	return DW_NF_ACCEPT;
+}

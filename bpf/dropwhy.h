@@ -34,10 +34,45 @@
 #define DW_EV_HAS_L4		(1u << 3)
 #define DW_EV_HAS_HOOK		(1u << 4)
 
+/* The IP protocol of the packets that prime counter baselines. */
+#define DW_PRIME_PROTO		253
+
 /* No netfilter position recorded for the packet. */
 #define DW_HOOK_NONE		0xff
 /* Sentinel programs per hook: the tables one hook can hold. */
 #define DW_NF_SLOTS		6
+
+/* Rule attribution from kernel counters. */
+#define DW_TABLE_NAME_LEN	32
+#define DW_CHAIN_NAME_LEN	32
+
+/* rule_ref.kind */
+#define DW_RULE_NONE		0
+#define DW_RULE_XT		1	/* x_tables entry: iptables-legacy */
+#define DW_RULE_NFT		2	/* nf_tables rule: iptables-nft or nft */
+
+/* rule_ref.verdict */
+#define DW_VERDICT_DROP		1
+#define DW_VERDICT_REJECT	2
+
+/* drop_event.rule_state: what the counter comparison found. */
+#define DW_ATTR_NONE		0	/* not a netfilter drop, or no table */
+#define DW_ATTR_EXACT		1	/* exactly one dropping entry moved */
+#define DW_ATTR_AMBIGUOUS	2	/* several moved; rule is the first */
+#define DW_ATTR_UNPRIMED	3	/* no baseline yet on this CPU */
+#define DW_ATTR_NOMOVE		4	/* none moved: an uncounted rule */
+
+/* The entry that dropped a packet, as the kernel names it. */
+struct rule_ref {
+	__u64 handle;		/* nft rule handle; x_tables: entry offset */
+	char table[DW_TABLE_NAME_LEN];
+	char chain[DW_CHAIN_NAME_LEN];
+	__u16 index;		/* position in its chain from 1; 0: policy */
+	__u8 kind;		/* DW_RULE_* */
+	__u8 verdict;		/* DW_VERDICT_* */
+	__u8 family;		/* NFPROTO_* of the table */
+	__u8 pad[3];
+};
 
 /* One watched endpoint; port 0 means any port. Host byte order port. */
 struct watch_key {
@@ -48,6 +83,7 @@ struct watch_key {
 };
 
 struct drop_event {
+	struct rule_ref rule;	/* valid when rule_state is EXACT/AMBIGUOUS */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */
 	__u64 location;		/* kernel address that freed the skb */
 	__u32 reason;		/* raw enum skb_drop_reason value */
@@ -76,7 +112,9 @@ struct drop_event {
 	__u8 nf_pf;		/* NFPROTO_* of the last hook passed */
 	__u8 nf_hook;		/* NF_INET_* of the last hook, or DW_HOOK_NONE */
 	__u8 nf_slot;		/* sentinel slot: which table came next */
-	__u8 pad;
+	__u8 rule_state;	/* DW_ATTR_* */
+	__u8 rule_moved;	/* dropping entries whose counter moved */
+	__u8 pad[7];
 };
 
 #endif /* DROPWHY_H */

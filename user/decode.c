@@ -166,6 +166,28 @@ static void decode_position(const struct decoder *d,
 	}
 }
 
+/* What the kernel counters said about the dropping entry. */
+static void decode_rule(const struct drop_event *ev, struct drop_record *rec)
+{
+	const struct rule_ref *ref = &ev->rule;
+
+	if (ev->rule_state != DW_ATTR_EXACT && ev->rule_state != DW_ATTR_AMBIGUOUS)
+		return;
+	snprintf(rec->table_buf, sizeof(rec->table_buf), "%s", ref->table);
+	snprintf(rec->chain_buf, sizeof(rec->chain_buf), "%s", ref->chain);
+	rec->table = rec->table_buf;
+	rec->chain = rec->chain_buf;
+	rec->backend = ref->kind == DW_RULE_XT ? "iptables-legacy" : "nftables";
+	rec->rule_index = ref->index;
+	rec->rule_handle = ref->kind == DW_RULE_NFT && ref->index ? (long long)ref->handle : -1;
+	if (!ref->index)
+		rec->verdict = "policy DROP";
+	else
+		rec->verdict = ref->verdict == DW_VERDICT_REJECT ? "rule REJECT" : "rule DROP";
+	rec->attribution = "kernel-counters";
+	rec->exact = ev->rule_state == DW_ATTR_EXACT;
+}
+
 void decode__event(const struct decoder *d, const struct drop_event *ev,
 		   struct drop_record *rec)
 {
@@ -183,4 +205,5 @@ void decode__event(const struct decoder *d, const struct drop_event *ev,
 	if (ev->ct_state < sizeof(ct_state_names) / sizeof(ct_state_names[0]))
 		rec->ct_state = ct_state_names[ev->ct_state];
 	decode_position(d, ev, rec);
+	decode_rule(ev, rec);
 }

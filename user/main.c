@@ -13,6 +13,7 @@ int main(int argc, char **argv)
 	struct reason_table reasons;
 	struct tracer tracer = {};
 	struct stream stream = { .opts = &opts };
+	struct ksyms *ksyms;
 	struct btf *btf;
 	bool done;
 	int status;
@@ -24,19 +25,20 @@ int main(int argc, char **argv)
 	log_verbose = opts.verbose;
 	stream__catch_signals();
 
-	/* Probe the environment: privileges, kernel BTF, reason names. */
+	/* Probe the environment: privileges, kernel BTF, names, symbols. */
 	if (tracer__check_env() || !(btf = tracer__load_btf()))
 		return DW_EXIT_FAIL;
 	reasons__load(&reasons, btf);
+	ksyms = ksyms__load("/proc/kallsyms");
 
-	/* Load and attach the capture programs. */
-	if (tracer__start(&tracer, &opts, btf, &reasons))
+	/* Load and attach the capture programs and the sentinels. */
+	if (tracer__start(&tracer, &opts, btf, ksyms, &reasons))
 		return DW_EXIT_FAIL;
 	log_info("attached (%s), watching %s", tracer.capture_path,
 		 opts.watch_all ? "every drop" : "the watch set");
 
 	/* Stream events until --count, --duration or a signal. */
-	stream.decoder.ksyms = ksyms__load("/proc/kallsyms");
+	stream.decoder.ksyms = ksyms;
 	stream.decoder.reasons = &reasons;
 	stream.decoder.plan = tracer.has_sentinels ? &tracer.plan : NULL;
 	stream.decoder.realtime_offset_ns = decode__realtime_offset();
@@ -46,7 +48,7 @@ int main(int argc, char **argv)
 	/* Clean up: summary on stderr, detach, free. */
 	stream__summary(&stream, &tracer);
 	tracer__stop(&tracer);
-	ksyms__free((struct ksyms *)stream.decoder.ksyms);
+	ksyms__free(ksyms);
 	netns__cleanup();
 	reasons__free(&reasons);
 	btf__free(btf);

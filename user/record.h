@@ -55,6 +55,9 @@ struct drop_record {
 	char dst_buf[INET6_ADDRSTRLEN];
 	char orig_src_buf[INET6_ADDRSTRLEN];
 	char orig_dst_buf[INET6_ADDRSTRLEN];
+	char table_buf[DW_TABLE_NAME_LEN];
+	char chain_buf[DW_CHAIN_NAME_LEN];
+	char rule_buf[DW_TEXT_LEN];
 };
 
 #endif

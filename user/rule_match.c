@@ -136,7 +136,9 @@ int fw_addr__parse(struct fw_addr_match *a, const char *text, int family)
 	memset(a->addr, 0, sizeof(a->addr));
 	if (inet_pton(family, buf, a->addr) != 1)
 		return -1;
-	plen = slash ? parse_plen(slash, family) : (family == AF_INET ? 32 : 128);
+	plen = family == AF_INET ? 32 : 128;
+	if (slash)
+		plen = parse_plen(slash, family);
 	if (plen < 0)
 		return -1;
 	addr_mask(a->addr, plen, family == AF_INET ? 4 : 16);

@@ -53,7 +53,7 @@ struct fw_match {
 	struct fw_port_match dport;
 	unsigned int ctstate;	/* FW_CT_* mask, 0: any */
 	bool ctstate_neg;
-	bool unknown;		/* holds a match the evaluator cannot decide */
+	bool unknown;		/* holds a match nobody here can decide */
 };
 
 /*

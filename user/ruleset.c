@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ruleset_priv.h"
@@ -27,6 +29,43 @@ void fw_copy(char *dst, size_t size, const char *src)
 
 	memcpy(dst, src, len);
 	dst[len] = '\0';
+}
+
+bool fw_in_list(const char *word, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(word, list[i]))
+			return true;
+	return false;
+}
+
+void fw_text__init(struct fw_text *t, char *buf, size_t size)
+{
+	t->buf = buf;
+	t->size = size;
+	t->used = 0;
+	t->truncated = false;
+	buf[0] = '\0';
+}
+
+void fw_text__add(struct fw_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->truncated)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->used, t->size - t->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= t->size - t->used) {
+		t->truncated = true;
+		t->used = t->size - 1;
+		return;
+	}
+	t->used += (size_t)n;
 }
 
 const char *fw_backend__name(enum fw_backend backend)

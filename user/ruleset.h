@@ -57,16 +57,16 @@ enum fw_tool_state {
 struct fw_rule {
 	uint64_t packets;
 	uint64_t bytes;
-	long long handle;		/* nft handle, -1 for iptables-legacy */
+	long long handle;		/* nft handle; -1: none (legacy) */
 	enum fw_backend backend;
 	enum fw_verdict verdict;
 	int index;			/* 1-based position in its chain */
-	size_t chain_id;		/* position of its chain in rs->chains */
+	size_t chain_id;		/* its chain is rs->chains[chain_id] */
 	bool has_counter;
 	char family[FW_FAMILY_LEN];	/* "ip", "ip6", "inet" */
 	char table[FW_TABLE_LEN];
 	char chain[FW_CHAIN_LEN];
-	char target[FW_CHAIN_LEN];	/* jump/goto chain, or LOG, DNAT, ... */
+	char target[FW_CHAIN_LEN];	/* jump/goto chain; LOG, DNAT... */
 	/* "-A INPUT -i lo -j ACCEPT", or nft syntax for native nftables */
 	char text[FW_TEXT_LEN];
 	struct fw_match match;
@@ -78,14 +78,14 @@ struct fw_chain {
 	enum fw_backend backend;
 	enum fw_verdict policy;		/* FW_V_NONE for user chains */
 	int priority;
-	size_t rule_first;		/* its rules: rs->rules[first..+count) */
+	size_t rule_first;		/* its rules start at rs->rules[] */
 	size_t rule_count;
 	bool base;
 	bool has_policy_counter;
 	char family[FW_FAMILY_LEN];
 	char table[FW_TABLE_LEN];
 	char name[FW_CHAIN_LEN];
-	char hook[FW_HOOK_LEN];		/* "INPUT", ...; "" for user chains */
+	char hook[FW_HOOK_LEN];		/* "INPUT"...; "": user chain */
 };
 
 struct ruleset {
@@ -108,7 +108,7 @@ struct fw_verdict_path {
 	/* The first terminal decision, taking every "maybe" as "no". */
 	enum fw_verdict verdict;	/* ACCEPT, DROP, REJECT, OTHER, NONE */
 	struct fw_walk_entry decision;
-	bool certain;			/* no undecidable match on any path */
+	bool certain;			/* no undecidable turn taken */
 	/* Every entry that could drop the packet on some possible path. */
 	struct fw_walk_entry candidates[FW_MAX_CANDIDATES];
 	int nr_candidates;
@@ -127,18 +127,23 @@ void ruleset__init(struct ruleset *rs);
 void ruleset__free(struct ruleset *rs);
 
 /*
- * Read every backend installed, in the namespace netns_fd (-1: ours).
- * Tools that are missing are recorded in rs->tools, not errors.
+ * Read every backend installed, in the namespace netns_fd (-1: ours),
+ * into rs, which this initialises (release it with ruleset__free()).
+ * Missing tools are recorded in rs->tools, not errors. Each tool gets 5 s.
  * Returns 0, or -1 when no backend could be read at all.
  */
 int ruleset__snapshot(struct ruleset *rs, int netns_fd);
 
-/* Parse "iptables-save -c" output of one backend and family ("ip"/"ip6"). */
+/*
+ * Parse "iptables-save -c" output of one backend and family ("ip"/"ip6").
+ * Lines it cannot read are skipped with a warning. 0, or -1 without memory.
+ */
 int ruleset__parse_iptables_save(struct ruleset *rs, enum fw_backend backend,
 				 const char *family, const char *text);
 /*
  * Parse "nft -j -a list ruleset". Tables already read from iptables-nft
  * are not added again; their rules lend their handles to those rules.
+ * 0, or -1 when the JSON does not parse or memory runs out.
  */
 int ruleset__parse_nft_json(struct ruleset *rs, const char *json);
 
@@ -163,8 +168,8 @@ bool fw_chain__policy_drops(const struct fw_chain *c);
 
 /*
  * Evaluate p from base chain name like the kernel: follow jumps, gotos
- * and returns up to FW_WALK_DEPTH chains deep. 0, or -ENOENT when the
- * chain does not exist.
+ * and returns up to FW_WALK_DEPTH chains deep. 0, -ENOENT when the
+ * chain does not exist, or -ENOMEM.
  */
 int ruleset__walk(const struct ruleset *rs, enum fw_backend backend,
 		  const char *family, const char *table, const char *chain,

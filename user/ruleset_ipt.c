@@ -26,6 +26,7 @@ struct ipt_parser {
 	int af;
 	char table[FW_TABLE_LEN];	/* "" outside *table ... COMMIT */
 	int line_no;
+	long last_chain;		/* the chain of the previous rule */
 };
 
 /* One rule's arguments, walked left to right. */
@@ -69,16 +70,6 @@ static const char *const continuing_targets[] = {
 static const char *const known_modules[] = {
 	"tcp", "udp", "multiport", "conntrack", "state", "comment",
 };
-
-static bool in_list(const char *word, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(word, list[i]))
-			return true;
-	return false;
-}
 
 static int table_priority(const char *table, const char *hook)
 {
@@ -132,8 +123,9 @@ static int tokenize(char *s, char **argv, int max)
 static int parse_counters(const char *text, uint64_t *packets,
 			  uint64_t *bytes)
 {
-	return sscanf(text, "[%" SCNu64 ":%" SCNu64 "]", packets, bytes) == 2
-		       ? 0 : -1;
+	if (sscanf(text, "[%" SCNu64 ":%" SCNu64 "]", packets, bytes) != 2)
+		return -1;
+	return 0;
 }
 
 static int parse_port(const char *text, char **end)
@@ -280,8 +272,7 @@ static int module_option(struct fw_match *m, const char *module,
 	return 1;
 }
 
-static void parse_target(struct ipt_parser *p, struct fw_rule *r,
-			 bool is_goto, const char *name)
+enum fw_verdict fw_target__verdict(const char *name)
 {
 	static const char *const standard[] = {
 		[FW_V_ACCEPT] = "ACCEPT", [FW_V_DROP] = "DROP",
@@ -289,11 +280,22 @@ static void parse_target(struct ipt_parser *p, struct fw_rule *r,
 	};
 	size_t v;
 
-	for (v = 0; v < ARRAY_LEN(standard) && !is_goto; v++) {
-		if (standard[v] && !strcmp(name, standard[v])) {
-			r->verdict = (enum fw_verdict)v;
-			return;
-		}
+	for (v = 0; v < ARRAY_LEN(standard); v++)
+		if (standard[v] && !strcmp(name, standard[v]))
+			return (enum fw_verdict)v;
+	if (fw_in_list(name, continuing_targets, ARRAY_LEN(continuing_targets)))
+		return FW_V_NONE;
+	return FW_V_OTHER;
+}
+
+static void parse_target(struct ipt_parser *p, struct fw_rule *r,
+			 bool is_goto, const char *name)
+{
+	enum fw_verdict v = fw_target__verdict(name);
+
+	if (!is_goto && v != FW_V_NONE && v != FW_V_OTHER) {
+		r->verdict = v;
+		return;
 	}
 	fw_copy(r->target, sizeof(r->target), name);
 	if (is_goto)
@@ -301,11 +303,8 @@ static void parse_target(struct ipt_parser *p, struct fw_rule *r,
 	else if (ruleset__chain_id(p->rs, p->backend, p->family, p->table,
 				   name) >= 0)
 		r->verdict = FW_V_JUMP;
-	else if (in_list(name, continuing_targets,
-			 ARRAY_LEN(continuing_targets)))
-		r->verdict = FW_V_NONE;
 	else
-		r->verdict = FW_V_OTHER;
+		r->verdict = v;
 }
 
 /* Skip the values of an option this parser does not know. */
@@ -320,12 +319,15 @@ static void parse_option(struct ipt_parser *p, struct fw_match *m,
 			 struct ipt_args *a, const char *opt)
 {
 	const char *val = a->pos < a->argc ? a->argv[a->pos] : NULL;
+	/* "-p tcp --dport 22" loads the tcp match without saying so. */
+	const char *module = a->module ? a->module
+				       : fw_proto__name(m->l4proto);
 	int res = 1;
 
 	if (val && opt[0] == '-')
 		res = rule_option(m, p->af, opt, val, a->neg);
-	if (val && res == 1 && a->module)
-		res = module_option(m, a->module, opt, val, a->neg);
+	if (val && res == 1 && module)
+		res = module_option(m, module, opt, val, a->neg);
 	if (res == 1)
 		skip_values(a);
 	else
@@ -348,7 +350,7 @@ static void parse_args(struct ipt_parser *p, struct fw_rule *r,
 		} else if (val && is_opt(opt, "-m", "--match")) {
 			a->module = val;
 			a->pos++;
-			if (!in_list(val, known_modules,
+			if (!fw_in_list(val, known_modules,
 				     ARRAY_LEN(known_modules)))
 				r->match.unknown = true;
 		} else if (val && is_opt(opt, "-j", "--jump")) {
@@ -378,7 +380,7 @@ static int parse_chain_line(struct ipt_parser *p, const char *line)
 	if (!strcmp(policy, "-"))
 		return 0;
 	c->base = true;
-	if (in_list(name, builtin_hooks, ARRAY_LEN(builtin_hooks)))
+	if (fw_in_list(name, builtin_hooks, ARRAY_LEN(builtin_hooks)))
 		fw_copy(c->hook, sizeof(c->hook), name);
 	c->priority = table_priority(p->table, name);
 	if (!strcmp(policy, "ACCEPT"))
@@ -390,6 +392,20 @@ static int parse_chain_line(struct ipt_parser *p, const char *line)
 	c->has_policy_counter = !parse_counters(counters, &c->policy_packets,
 						&c->policy_bytes);
 	return 0;
+}
+
+/* Rules come chain by chain: look the name up only when it changes. */
+static long rule_chain(struct ipt_parser *p, const char *name)
+{
+	const struct fw_chain *c = NULL;
+
+	if (p->last_chain >= 0)
+		c = &p->rs->chains[p->last_chain];
+	if (!c || c->backend != p->backend || strcmp(c->name, name) ||
+	    strcmp(c->table, p->table) || strcmp(c->family, p->family))
+		p->last_chain = ruleset__chain_id(p->rs, p->backend, p->family,
+						  p->table, name);
+	return p->last_chain;
 }
 
 /* "[5:300] -A INPUT -i lo -j ACCEPT", the counters being optional */
@@ -415,8 +431,7 @@ static int parse_rule_line(struct ipt_parser *p, char *line)
 	a.argc = tokenize(line, argv, IPT_MAX_ARGS);
 	if (a.argc < 2 || strcmp(argv[0], "-A"))
 		return -EINVAL;
-	chain_id = ruleset__chain_id(p->rs, p->backend, p->family, p->table,
-				     argv[1]);
+	chain_id = rule_chain(p, argv[1]);
 	if (chain_id < 0)
 		return -ENOENT;
 	r = ruleset__add_rule(p->rs, (size_t)chain_id);
@@ -427,6 +442,8 @@ static int parse_rule_line(struct ipt_parser *p, char *line)
 	r->packets = packets;
 	r->bytes = bytes;
 	r->match.family = p->af;
+	/* Words past the limit went unread: the rule may say more. */
+	r->match.unknown = a.argc == IPT_MAX_ARGS;
 	parse_args(p, r, &a);
 	return 0;
 }
@@ -460,6 +477,7 @@ int ruleset__parse_iptables_save(struct ruleset *rs, enum fw_backend backend,
 		.backend = backend,
 		.family = family,
 		.af = strcmp(family, "ip6") ? AF_INET : AF_INET6,
+		.last_chain = -1,
 	};
 	const char *end;
 	char *line;
@@ -476,9 +494,9 @@ int ruleset__parse_iptables_save(struct ruleset *rs, enum fw_backend backend,
 		p.line_no++;
 		err = parse_line(&p, line);
 		if (err && err != -ENOMEM)
-			log_warn("cannot parse line %d of the %s %s rules: %s",
+			log_warn("cannot parse line %d of the %s %s rules: %.*s",
 				 p.line_no, fw_backend__name(backend), family,
-				 line);
+				 (int)(end - text), text);
 		free(line);
 	}
 	ruleset__index_rules(rs);

@@ -46,6 +46,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct drop_event) || reached_count(s))
 		return 0;
 	decode__event(&s->decoder, data, &rec);
+	log_debug("event: rule_state %u, entries moved %u", rec.ev->rule_state,
+		  rec.ev->rule_moved);
 	explain__drop(&rec);
 	if (s->opts->json)
 		output__json(stdout, &rec);
@@ -89,6 +91,9 @@ int stream__run(struct stream *s, struct tracer *t)
 		}
 		if (deadline && now_s() >= deadline)
 			break;
+		/* A ruleset changed under us: record the new baselines. */
+		if (tracer__reprime_requested(t))
+			tracer__prime(t);
 	}
 	/* What arrived before the stop still gets printed. */
 	if (!reached_count(s))

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "dropwhy.skel.h"
+#include "ksyms.h"
 #include "log.h"
 #include "netns.h"
 #include "reasons.h"
@@ -155,8 +156,33 @@ static void hide_reasons(struct dropwhy_bpf *skel,
 	}
 }
 
+/*
+ * Counter attribution finds tables by their hook functions, whose
+ * addresses come from kallsyms; without them it stays off.
+ */
+static void configure_attribution(struct tracer *t, struct dropwhy_bpf *skel,
+				  const struct ksyms *ksyms,
+				  const struct reason_table *reasons)
+{
+	int code = reasons__code(reasons, "NETFILTER_DROP");
+
+	skel->rodata->have_netfilter_reason = code >= 0;
+	skel->rodata->netfilter_drop_reason = code >= 0 ? code : 0;
+	skel->rodata->percpu_counters = libbpf_num_possible_cpus() > 1;
+	skel->rodata->ipt_do_table_addr = ksyms__addr(ksyms, "ipt_do_table");
+	skel->rodata->ip6t_do_table_addr = ksyms__addr(ksyms, "ip6t_do_table");
+	skel->rodata->nft_do_chain_ipv4_addr = ksyms__addr(ksyms, "nft_do_chain_ipv4");
+	skel->rodata->nft_do_chain_ipv6_addr = ksyms__addr(ksyms, "nft_do_chain_ipv6");
+	skel->rodata->nft_do_chain_inet_addr = ksyms__addr(ksyms, "nft_do_chain_inet");
+	t->can_attribute = skel->rodata->ipt_do_table_addr ||
+			   skel->rodata->nft_do_chain_ipv4_addr;
+	if (!t->can_attribute)
+		log_debug("attribution: no ipt_do_table/nft_do_chain in kallsyms: kernel counters off");
+}
+
 static void configure(struct tracer *t, enum capture_path path,
 		      const struct options *opts, const struct btf *btf,
+		      const struct ksyms *ksyms,
 		      const struct reason_table *reasons)
 {
 	struct dropwhy_bpf *skel = t->skel;
@@ -169,6 +195,7 @@ static void configure(struct tracer *t, enum capture_path path,
 	bpf_program__set_autoload(skel->progs.tracepoint_kfree_skb,
 				  path == CAPTURE_TRACEPOINT);
 	sentinel__prepare(skel, t->has_sentinels);
+	configure_attribution(t, skel, ksyms, reasons);
 	skel->rodata->watch_all = opts->watch_all;
 	skel->rodata->have_conntrack = btf_has_type(btf, opts, "nf_conn",
 						    BTF_KIND_STRUCT);
@@ -216,6 +243,7 @@ static int fill_watch_set(struct tracer *t, const struct options *opts)
 
 static int try_path(struct tracer *t, enum capture_path path,
 		    const struct options *opts, const struct btf *btf,
+		    const struct ksyms *ksyms,
 		    const struct reason_table *reasons)
 {
 	int err;
@@ -223,7 +251,7 @@ static int try_path(struct tracer *t, enum capture_path path,
 	t->skel = dropwhy_bpf__open();
 	if (!t->skel)
 		return -errno;
-	configure(t, path, opts, btf, reasons);
+	configure(t, path, opts, btf, ksyms, reasons);
 	err = dropwhy_bpf__load(t->skel);
 	if (!err)
 		err = fill_watch_set(t, opts);
@@ -274,15 +302,48 @@ static void attach_sentinels(struct tracer *t)
 	if (!t->plan.count[0][0] && !t->plan.count[0][1])
 		sentinel__plan_defaults(&t->plan);
 	err = sentinel__attach(&t->plan, t->skel, t->netns_fd);
+	if (!err)
+		err = sentinel__publish(&t->plan, t->skel);
 	if (err) {
 		log_warn("cannot place netfilter sentinels (%s): hook and table will be null",
 			 strerror(-err));
 		t->has_sentinels = false;
+		return;
 	}
+	tracer__prime(t);
+}
+
+int tracer__prime(struct tracer *t)
+{
+	int err;
+
+	if (!t->has_sentinels || !t->can_attribute)
+		return 0;
+	err = sentinel__prime(&t->plan, t->skel, t->netns_fd);
+	if (err)
+		log_warn("cannot record counter baselines (%s): first drops per CPU fall back to ruleset snapshots",
+			 strerror(-err));
+	else
+		log_debug("attribution: counter baselines recorded on every CPU");
+	return err;
+}
+
+bool tracer__reprime_requested(struct tracer *t)
+{
+	__u64 requests = 0;
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.reprime_requests), &zero,
+			    &requests);
+	if (requests == t->reprimes_seen)
+		return false;
+	t->reprimes_seen = requests;
+	return true;
 }
 
 int tracer__start(struct tracer *t, const struct options *opts,
-		  const struct btf *btf, const struct reason_table *reasons)
+		  const struct btf *btf, const struct ksyms *ksyms,
+		  const struct reason_table *reasons)
 {
 	int args = kfree_skb_args(btf);
 	int err = -ENOENT;
@@ -296,7 +357,7 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	if (args > 0) {
 		log_debug("probe: btf_trace_kfree_skb has %d arguments: drop reason %s",
 			  args, t->has_reason ? "available" : "absent (kernel before 5.17)");
-		err = try_path(t, CAPTURE_TP_BTF, opts, btf, reasons);
+		err = try_path(t, CAPTURE_TP_BTF, opts, btf, ksyms, reasons);
 		if (!err)
 			goto attached;
 		log_debug("probe: tp_btf/kfree_skb failed (%s); trying the classic tracepoint",
@@ -306,7 +367,7 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	}
 	if (ensure_tracefs())
 		return -1;
-	err = try_path(t, CAPTURE_TRACEPOINT, opts, btf, reasons);
+	err = try_path(t, CAPTURE_TRACEPOINT, opts, btf, ksyms, reasons);
 	if (err) {
 		log_err("cannot load or attach the kfree_skb program: %s%s",
 			strerror(-err), log_verbose ? "" : " (run with -v for libbpf's detail)");

@@ -13,6 +13,7 @@
 #include "sentinel.h"
 
 struct btf;
+struct ksyms;
 struct reason_table;
 struct dropwhy_bpf;
 struct ring_buffer;
@@ -23,6 +24,8 @@ struct tracer {
 	const char *capture_path;	/* "tp_btf/kfree_skb", ... */
 	bool has_reason;
 	bool has_sentinels;	/* hook positions are being recorded */
+	bool can_attribute;	/* kernel counters: hook functions known */
+	__u64 reprimes_seen;
 	int netns_fd;		/* --netns target, or -1 */
 	struct sentinel_plan plan;
 };
@@ -33,7 +36,12 @@ int tracer__check_env(void);
 struct btf *tracer__load_btf(void);
 /* Probe, load and attach; one-line error and -1 on failure. */
 int tracer__start(struct tracer *t, const struct options *opts,
-		  const struct btf *btf, const struct reason_table *reasons);
+		  const struct btf *btf, const struct ksyms *ksyms,
+		  const struct reason_table *reasons);
+/* Record counter baselines on every CPU (startup, and when asked). */
+int tracer__prime(struct tracer *t);
+/* Did a drop meet counters without a baseline since the last call? */
+bool tracer__reprime_requested(struct tracer *t);
 /* The ring buffer map that carries drop_events. */
 int tracer__events_fd(const struct tracer *t);
 /* Sum the per-CPU totals: reason slots and lost events. */

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "nft -j -a list ruleset": tables, chains and rules of the ip, ip6 and
+ * inet families. Tables iptables-nft made are listed there too; they stay
+ * with that backend, and only lend it their rule handles.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include "log.h"
+#include "nft_expr.h"
+#include "ruleset_priv.h"
+
+struct nft_hook_name {
+	const char *nft;
+	const char *ipt;
+};
+
+static const struct nft_hook_name hook_names[] = {
+	{ "prerouting", "PREROUTING" },
+	{ "input", "INPUT" },
+	{ "forward", "FORWARD" },
+	{ "output", "OUTPUT" },
+	{ "postrouting", "POSTROUTING" },
+	{ "ingress", "INGRESS" },
+	{ "egress", "EGRESS" },
+};
+
+/* Standard priority names, for listings that print names not numbers. */
+static const struct {
+	const char *name;
+	int prio;
+} prio_names[] = {
+	{ "raw", -300 },
+	{ "mangle", -150 },
+	{ "dstnat", -100 },
+	{ "filter", 0 },
+	{ "security", 50 },
+	{ "srcnat", 100 },
+};
+
+static const char *const families[] = { "ip", "ip6", "inet" };
+
+static const char *member_str(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static int chain_priority(json_t *prio)
+{
+	const char *name = json_string_value(prio);
+	size_t i;
+
+	if (json_is_integer(prio))
+		return (int)json_integer_value(prio);
+	for (i = 0; name && i < ARRAY_LEN(prio_names); i++)
+		if (!strcmp(name, prio_names[i].name))
+			return prio_names[i].prio;
+	return 0;
+}
+
+static void chain_hook(struct fw_chain *c, json_t *obj, const char *hook)
+{
+	const char *policy = member_str(obj, "policy");
+	size_t i;
+
+	c->base = true;
+	for (i = 0; i < ARRAY_LEN(hook_names); i++)
+		if (!strcmp(hook, hook_names[i].nft))
+			fw_copy(c->hook, sizeof(c->hook), hook_names[i].ipt);
+	c->priority = chain_priority(json_object_get(obj, "prio"));
+	/* A base chain without a policy accepts. */
+	c->policy = policy && !strcmp(policy, "drop") ? FW_V_DROP
+						      : FW_V_ACCEPT;
+}
+
+static bool family_known(const char *family)
+{
+	return family && fw_in_list(family, families, ARRAY_LEN(families));
+}
+
+static int parse_chain(struct ruleset *rs, json_t *obj)
+{
+	const char *family = member_str(obj, "family");
+	const char *table = member_str(obj, "table");
+	const char *name = member_str(obj, "name");
+	const char *hook = member_str(obj, "hook");
+	struct fw_chain *c;
+
+	if (!family_known(family) || !table || !name)
+		return 0;
+	c = ruleset__add_chain(rs, FW_NFTABLES, family, table, name);
+	if (!c)
+		return -ENOMEM;
+	if (hook)
+		chain_hook(c, obj, hook);
+	return 0;
+}
+
+/* Rules come chain by chain: remember the last chain looked up. */
+static int parse_rule(struct ruleset *rs, json_t *obj, long *last_chain)
+{
+	const char *family = member_str(obj, "family");
+	const char *table = member_str(obj, "table");
+	const char *chain = member_str(obj, "chain");
+	const struct fw_chain *c;
+	struct fw_rule *r;
+
+	if (!family_known(family) || !table || !chain)
+		return 0;
+	c = *last_chain >= 0 ? &rs->chains[*last_chain] : NULL;
+	if (!c || strcmp(c->name, chain) || strcmp(c->table, table) ||
+	    strcmp(c->family, family))
+		*last_chain = ruleset__chain_id(rs, FW_NFTABLES, family, table,
+						chain);
+	if (*last_chain < 0)
+		return -ENOENT;
+	r = ruleset__add_rule(rs, (size_t)*last_chain);
+	if (!r)
+		return -ENOMEM;
+	r->handle = json_integer_value(json_object_get(obj, "handle"));
+	nft_expr__parse_rule(r, json_object_get(obj, "expr"));
+	return 0;
+}
+
+static int parse_objects(struct ruleset *rs, json_t *list)
+{
+	long last_chain = -1;
+	const char *kind;
+	json_t *item, *body;
+	size_t i;
+	int err;
+
+	json_array_foreach(list, i, item) {
+		kind = nft_expr__kind(item, &body);
+		if (!kind)
+			continue;
+		if (!strcmp(kind, "chain"))
+			err = parse_chain(rs, body);
+		else if (!strcmp(kind, "rule"))
+			err = parse_rule(rs, body, &last_chain);
+		else
+			err = 0;
+		if (err == -ENOMEM)
+			return err;
+		if (err)
+			log_debug("nft listing: rule of an unknown chain skipped");
+	}
+	return 0;
+}
+
+/* Whether iptables-nft-save already reported this table. */
+static bool iptables_nft_table(const struct ruleset *rs, const char *family,
+			       const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nr_chains; i++)
+		if (rs->chains[i].backend == FW_IPTABLES_NFT &&
+		    !strcmp(rs->chains[i].table, table) &&
+		    !strcmp(rs->chains[i].family, family))
+			return true;
+	return false;
+}
+
+/*
+ * iptables-nft-save and nft list the rules of a chain in the same order:
+ * the i-th of one is the i-th of the other, if both saw the same ruleset.
+ */
+static void lend_handles(struct ruleset *rs, const struct ruleset *nft,
+			 const struct fw_chain *nc)
+{
+	long id = ruleset__chain_id(rs, FW_IPTABLES_NFT, nc->family,
+				    nc->table, nc->name);
+	const struct fw_chain *c;
+	size_t i;
+
+	if (id < 0)
+		return;
+	c = &rs->chains[id];
+	if (c->rule_count != nc->rule_count) {
+		log_debug("%s %s %s: rule count differs between listings, no handles",
+			  nc->family, nc->table, nc->name);
+		return;
+	}
+	for (i = 0; i < c->rule_count; i++)
+		rs->rules[c->rule_first + i].handle =
+			nft->rules[nc->rule_first + i].handle;
+}
+
+static int copy_chain(struct ruleset *rs, const struct ruleset *nft,
+		      const struct fw_chain *nc)
+{
+	struct fw_chain *c = ruleset__add_chain(rs, nc->backend, nc->family,
+						nc->table, nc->name);
+	size_t id = rs->nr_chains - 1, i;
+	struct fw_rule *r;
+
+	if (!c)
+		return -ENOMEM;
+	*c = *nc;
+	c->rule_count = 0;
+	for (i = 0; i < nc->rule_count; i++) {
+		r = ruleset__add_rule(rs, id);
+		if (!r)
+			return -ENOMEM;
+		*r = nft->rules[nc->rule_first + i];
+		r->chain_id = id;
+	}
+	return 0;
+}
+
+static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
+{
+	const struct fw_chain *nc;
+	size_t i;
+
+	for (i = 0; i < nft->nr_chains; i++) {
+		nc = &nft->chains[i];
+		if (iptables_nft_table(rs, nc->family, nc->table))
+			lend_handles(rs, nft, nc);
+		else if (copy_chain(rs, nft, nc))
+			return -ENOMEM;
+	}
+	ruleset__index_rules(rs);
+	return 0;
+}
+
+int ruleset__parse_nft_json(struct ruleset *rs, const char *json)
+{
+	struct ruleset nft;
+	json_error_t error;
+	json_t *root;
+	int err;
+
+	root = json_loads(json, 0, &error);
+	if (!root) {
+		log_warn("cannot parse the nft listing: %s (line %d)",
+			 error.text, error.line);
+		return -1;
+	}
+	ruleset__init(&nft);
+	err = parse_objects(&nft, json_object_get(root, "nftables"));
+	json_decref(root);
+	ruleset__index_rules(&nft);
+	if (!err)
+		err = merge_nft(rs, &nft);
+	ruleset__free(&nft);
+	return err ? -1 : 0;
+}
