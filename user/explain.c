@@ -50,25 +50,40 @@ static const char *from_iface(const struct drop_record *rec)
 	return rec->in ? rec->in : "this host";
 }
 
+/* "filter/INPUT policy DROP" or "rule 4 of filter/INPUT (-A INPUT -j DROP)" */
+static void dropper(const struct drop_record *rec, char *buf, size_t len)
+{
+	if (!rec->chain)
+		snprintf(buf, len, "the firewall%s%s", rec->hook ? " at hook " : "",
+			 rec->hook ? rec->hook : "");
+	else if (!rec->rule_index)
+		snprintf(buf, len, "%s %s/%s %s", rec->backend, rec->table,
+			 rec->chain, rec->verdict);
+	else if (rec->rule_text)
+		snprintf(buf, len, "%s rule %d of %s/%s (%s)", rec->backend,
+			 rec->rule_index, rec->table, rec->chain, rec->rule_text);
+	else
+		snprintf(buf, len, "%s rule %d of %s/%s", rec->backend,
+			 rec->rule_index, rec->table, rec->chain);
+}
+
 static void explain_netfilter(struct drop_record *rec)
 {
-	char dst[64], where[DW_LOCATION_LEN + 8];
+	char dst[64], who[DW_TEXT_LEN];
 
 	destination(rec, dst, sizeof(dst));
-	if (rec->hook)
-		snprintf(where, sizeof(where), "hook %s", rec->hook);
-	else
-		snprintf(where, sizeof(where), "%s", rec->location);
+	dropper(rec, who, sizeof(who));
+	if (!rec->hook && !rec->chain)
+		snprintf(who + strlen(who), sizeof(who) - strlen(who), " at %s",
+			 rec->location);
 	if (is_ecs_agent(rec))
 		snprintf(rec->cause, sizeof(rec->cause),
-			 "the firewall dropped traffic from %s to the ECS agent (%s%s) at %s",
-			 from_iface(rec), dst,
-			 was_ecs_endpoint(rec) ? ", DNATed from " ECS_ENDPOINT ":80" : "",
-			 where);
+			 "%s dropped traffic from %s to the ECS agent (%s%s)",
+			 who, from_iface(rec), dst,
+			 was_ecs_endpoint(rec) ? ", DNATed from " ECS_ENDPOINT ":80" : "");
 	else
 		snprintf(rec->cause, sizeof(rec->cause),
-			 "dropped by the firewall at %s (traffic from %s to %s)",
-			 where, from_iface(rec), dst);
+			 "%s dropped traffic from %s to %s", who, from_iface(rec), dst);
 }
 
 static void explain_localnet(struct drop_record *rec)
@@ -150,8 +165,8 @@ void explain__drop(struct drop_record *rec)
 {
 	size_t i;
 
+	/* A fix from rule attribution stays; the catalogue may add one. */
 	rec->cause[0] = '\0';
-	rec->fix[0] = '\0';
 	for (i = 0; rec->reason && i < sizeof(catalogue) / sizeof(catalogue[0]); i++) {
 		if (!strcmp(rec->reason, catalogue[i].reason)) {
 			catalogue[i].explain(rec);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dropwhy: which part of the kernel dropped my packet, and what fixes it. */
 #include <bpf/btf.h>
+#include "attribute.h"
 #include "ksyms.h"
 #include "log.h"
 #include "netns.h"
@@ -11,8 +12,10 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 	struct reason_table reasons;
+	struct attributor attributor;
+	struct sentinel_plan plan = {};
 	struct tracer tracer = {};
-	struct stream stream = { .opts = &opts };
+	struct stream stream = { .opts = &opts, .attributor = &attributor };
 	struct ksyms *ksyms;
 	struct btf *btf;
 	bool done;
@@ -31,8 +34,14 @@ int main(int argc, char **argv)
 	reasons__load(&reasons, btf);
 	ksyms = ksyms__load("/proc/kallsyms");
 
+	/* Read the firewall once: where to place sentinels, rule texts. */
+	if (attributor__open(&attributor, opts.netns))
+		return DW_EXIT_FAIL;
+	attributor__plan(&attributor, &plan);
+
 	/* Load and attach the capture programs and the sentinels. */
-	if (tracer__start(&tracer, &opts, btf, ksyms, &reasons))
+	if (tracer__start(&tracer, &opts, btf, ksyms, &reasons,
+			  attributor.enabled ? &plan : NULL))
 		return DW_EXIT_FAIL;
 	log_info("attached (%s), watching %s", tracer.capture_path,
 		 opts.watch_all ? "every drop" : "the watch set");
@@ -48,6 +57,7 @@ int main(int argc, char **argv)
 	/* Clean up: summary on stderr, detach, free. */
 	stream__summary(&stream, &tracer);
 	tracer__stop(&tracer);
+	attributor__free(&attributor);
 	ksyms__free(ksyms);
 	netns__cleanup();
 	reasons__free(&reasons);

@@ -56,7 +56,7 @@ struct drop_record {
 	char orig_src_buf[INET6_ADDRSTRLEN];
 	char orig_dst_buf[INET6_ADDRSTRLEN];
 	char table_buf[DW_TABLE_NAME_LEN];
-	char chain_buf[DW_CHAIN_NAME_LEN];
+	char chain_buf[64];
 	char rule_buf[DW_TEXT_LEN];
 };
 

@@ -149,18 +149,17 @@ static int parse_objects(struct ruleset *rs, json_t *list)
 	return 0;
 }
 
-/* Whether iptables-nft-save already reported this table. */
-static bool iptables_nft_table(const struct ruleset *rs, const char *family,
-			       const char *table)
+/*
+ * Whether iptables-nft-save already reported this chain. By chain, not by
+ * table: iptables-nft-save also "lists" a native table that merely shares
+ * an iptables name (ip nat, ip raw), showing its own builtin chains with
+ * no rules, while the native chains (prerouting, ...) stay nft's.
+ */
+static bool iptables_nft_chain(const struct ruleset *rs,
+			       const struct fw_chain *nc)
 {
-	size_t i;
-
-	for (i = 0; i < rs->nr_chains; i++)
-		if (rs->chains[i].backend == FW_IPTABLES_NFT &&
-		    !strcmp(rs->chains[i].table, table) &&
-		    !strcmp(rs->chains[i].family, family))
-			return true;
-	return false;
+	return ruleset__chain_id(rs, FW_IPTABLES_NFT, nc->family, nc->table,
+				 nc->name) >= 0;
 }
 
 /*
@@ -217,7 +216,7 @@ static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
 
 	for (i = 0; i < nft->nr_chains; i++) {
 		nc = &nft->chains[i];
-		if (iptables_nft_table(rs, nc->family, nc->table))
+		if (iptables_nft_chain(rs, nc))
 			lend_handles(rs, nft, nc);
 		else if (copy_chain(rs, nft, nc))
 			return -ENOMEM;

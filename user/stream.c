@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include "attribute.h"
 #include "explain.h"
 #include "log.h"
 #include "output.h"
@@ -46,6 +47,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct drop_event) || reached_count(s))
 		return 0;
 	decode__event(&s->decoder, data, &rec);
+	if (s->attributor)
+		attributor__resolve(s->attributor, &rec);
 	log_debug("event: rule_state %u, entries moved %u", rec.ev->rule_state,
 		  rec.ev->rule_moved);
 	explain__drop(&rec);

@@ -10,8 +10,11 @@
 #include "options.h"
 #include "tracer.h"
 
+struct attributor;
+
 struct stream {
 	const struct options *opts;
+	struct attributor *attributor;	/* NULL: no rule attribution */
 	struct decoder decoder;
 	unsigned long printed;
 };

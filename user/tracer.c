@@ -299,8 +299,6 @@ static void attach_sentinels(struct tracer *t)
 
 	if (!t->has_sentinels)
 		return;
-	if (!t->plan.count[0][0] && !t->plan.count[0][1])
-		sentinel__plan_defaults(&t->plan);
 	err = sentinel__attach(&t->plan, t->skel, t->netns_fd);
 	if (!err)
 		err = sentinel__publish(&t->plan, t->skel);
@@ -343,13 +341,18 @@ bool tracer__reprime_requested(struct tracer *t)
 
 int tracer__start(struct tracer *t, const struct options *opts,
 		  const struct btf *btf, const struct ksyms *ksyms,
-		  const struct reason_table *reasons)
+		  const struct reason_table *reasons,
+		  const struct sentinel_plan *plan)
 {
 	int args = kfree_skb_args(btf);
 	int err = -ENOENT;
 
 	memset(t, 0, sizeof(*t));
 	t->netns_fd = -1;
+	if (plan)
+		t->plan = *plan;
+	else
+		sentinel__plan_defaults(&t->plan);
 	if (open_netns(t, opts))
 		return -1;
 	t->has_reason = args >= 4;

@@ -34,10 +34,14 @@ struct tracer {
 int tracer__check_env(void);
 /* Kernel BTF, with opts->hide_types removed from what probes can see. */
 struct btf *tracer__load_btf(void);
-/* Probe, load and attach; one-line error and -1 on failure. */
+/*
+ * Probe, load and attach; one-line error and -1 on failure. plan places
+ * the sentinels; NULL: before every standard iptables table.
+ */
 int tracer__start(struct tracer *t, const struct options *opts,
 		  const struct btf *btf, const struct ksyms *ksyms,
-		  const struct reason_table *reasons);
+		  const struct reason_table *reasons,
+		  const struct sentinel_plan *plan);
 /* Record counter baselines on every CPU (startup, and when asked). */
 int tracer__prime(struct tracer *t);
 /* Did a drop meet counters without a baseline since the last call? */
