@@ -73,8 +73,10 @@ static bool refresh(struct attributor *a)
 {
 	struct ruleset fresh;
 
-	if (now_s() - a->snapshot_at < SNAPSHOT_MIN_INTERVAL_S)
+	/* The start snapshot is the first "before": compare with it at once. */
+	if (a->refreshes && now_s() - a->snapshot_at < SNAPSHOT_MIN_INTERVAL_S)
 		return false;
+	a->refreshes++;
 	ruleset__init(&fresh);
 	ruleset__snapshot(&fresh, a->netns_fd);
 	ruleset__free(&a->previous);
@@ -346,6 +348,19 @@ static void fallback(struct attributor *a, struct drop_record *rec,
 	}
 }
 
+static void delete_command(const struct named_entry *e, char *buf, size_t len)
+{
+	const struct fw_chain *c = e->chain;
+
+	if (c->backend == FW_NFTABLES)
+		snprintf(buf, len, "nft delete rule %s %s %s handle %lld",
+			 c->family, c->table, c->name, e->rule->handle);
+	else
+		snprintf(buf, len, "%s -t %s -D %s %d",
+			 c->backend == FW_IPTABLES_LEGACY ? "iptables-legacy" : "iptables",
+			 c->table, c->name, e->rule->index);
+}
+
 static void add_fix(const struct attributor *a, struct drop_record *rec,
 		    const struct fw_packet *p)
 {
@@ -373,8 +388,14 @@ static void add_fix(const struct attributor *a, struct drop_record *rec,
 	before_dnat = rec->hook && (!strcmp(rec->hook, "PREROUTING") ||
 				    !strcmp(rec->hook, "OUTPUT")) &&
 		      e.chain->priority <= -100;
-	if (ruleset__fix_command(e.rule, e.chain, p, before_dnat, rec->fix,
-				 sizeof(rec->fix)))
+	/*
+	 * An accept in a nat chain would also skip the DNAT after it: there the
+	 * dropping rule itself has to go.
+	 */
+	if (e.rule && !strcmp(e.chain->table, "nat"))
+		delete_command(&e, rec->fix, sizeof(rec->fix));
+	else if (ruleset__fix_command(e.rule, e.chain, p, before_dnat, rec->fix,
+				      sizeof(rec->fix)))
 		rec->fix[0] = '\0';
 }
 

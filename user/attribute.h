@@ -21,6 +21,7 @@ struct attributor {
 	struct ruleset current;	/* the latest snapshot */
 	struct ruleset previous;	/* the one before, for counter deltas */
 	double snapshot_at;	/* CLOCK_MONOTONIC seconds */
+	unsigned long refreshes;
 };
 
 /*

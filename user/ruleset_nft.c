@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include "log.h"
 #include "nft_expr.h"
@@ -209,6 +210,40 @@ static int copy_chain(struct ruleset *rs, const struct ruleset *nft,
 	return 0;
 }
 
+/* Does the nft listing hold a chain of this name in this table? */
+static bool nft_has_chain(const struct ruleset *nft, const struct fw_chain *c)
+{
+	return ruleset__chain_id(nft, FW_NFTABLES, c->family, c->table,
+				 c->name) >= 0;
+}
+
+/*
+ * Drop the empty builtin chains iptables-nft-save invents for a native
+ * table that merely shares an iptables name: nft has no such chain.
+ */
+static void drop_phantom_chains(struct ruleset *rs, const struct ruleset *nft)
+{
+	size_t i, kept = 0, r;
+	long *new_id = calloc(rs->nr_chains ? rs->nr_chains : 1, sizeof(*new_id));
+
+	if (!new_id)
+		return;
+	for (i = 0; i < rs->nr_chains; i++) {
+		const struct fw_chain *c = &rs->chains[i];
+
+		new_id[i] = -1;
+		if (c->backend == FW_IPTABLES_NFT && !c->rule_count &&
+		    !nft_has_chain(nft, c))
+			continue;
+		new_id[i] = kept;
+		rs->chains[kept++] = *c;
+	}
+	rs->nr_chains = kept;
+	for (r = 0; r < rs->nr_rules; r++)
+		rs->rules[r].chain_id = new_id[rs->rules[r].chain_id];
+	free(new_id);
+}
+
 static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
 {
 	const struct fw_chain *nc;
@@ -221,6 +256,7 @@ static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
 		else if (copy_chain(rs, nft, nc))
 			return -ENOMEM;
 	}
+	drop_phantom_chains(rs, nft);
 	ruleset__index_rules(rs);
 	return 0;
 }
