@@ -77,6 +77,14 @@ integration-test: deps
 	$(Q)$(MAKE) --no-print-directory dropwhy
 	$(Q)prove tests/integration/*.t
 
+# The integration tests inside a QEMU guest that boots a Debian kernel
+# package (root): KERNEL=6.1 (default) or 6.12. See scripts/vmtest.sh --help.
+KERNEL ?= 6.1
+.PHONY: vmtest
+vmtest: deps
+	$(Q)$(MAKE) --no-print-directory dropwhy
+	$(Q)scripts/vmtest.sh --kernel $(KERNEL)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory dropwhy $(TEST_BINS)
 	$(Q)prove $(TEST_BINS) tests/integration/*.t

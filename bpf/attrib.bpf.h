@@ -408,34 +408,48 @@ static __always_inline void nft_expr_facts(struct nft_walk *w,
 	}
 }
 
+struct expr_walk {
+	struct nft_walk *walk;
+	__u64 pos;
+	__u64 end;
+	struct nft_rule_facts facts;
+};
+
+/* One expression per call: the verifier checks this body only once. */
+static long nft_walk_expr(__u64 i, void *ctx)
+{
+	struct expr_walk *x = ctx;
+	struct nft_expr *e = (void *)x->pos;
+	__u32 size;
+
+	if (x->pos >= x->end)
+		return 1;
+	size = BPF_CORE_READ(e, ops, size);
+	nft_expr_facts(x->walk, e, &x->facts);
+	if (!size)
+		return 1;
+	x->pos += size;
+	return 0;
+}
+
 static long nft_walk_rule(__u64 i, void *ctx)
 {
 	struct nft_walk *w = ((struct walk_ctx *)ctx)->walk;
 	struct nft_rule_dp *rule = (void *)w->pos;
-	struct nft_rule_facts facts = {};
-	__u64 expr, expr_end;
-	int n;
+	struct expr_walk x = { .walk = w };
 
 	if (w->pos >= w->end || BPF_CORE_READ_BITFIELD_PROBED(rule, is_last))
 		return 1;
-	expr = w->pos + bpf_core_field_offset(struct nft_rule_dp, data);
-	expr_end = expr + BPF_CORE_READ_BITFIELD_PROBED(rule, dlen);
+	x.pos = w->pos + bpf_core_field_offset(struct nft_rule_dp, data);
+	x.end = x.pos + BPF_CORE_READ_BITFIELD_PROBED(rule, dlen);
 	w->ref.index++;
-	for (n = 0; n < DW_MAX_NFT_EXPRS && expr < expr_end; n++) {
-		struct nft_expr *e = (void *)expr;
-		__u32 size = BPF_CORE_READ(e, ops, size);
-
-		nft_expr_facts(w, e, &facts);
-		if (!size)
-			break;
-		expr += size;
-	}
-	if (facts.verdict && facts.counter) {
-		w->ref.verdict = facts.verdict;
+	bpf_loop(DW_MAX_NFT_EXPRS, nft_walk_expr, &x, 0);
+	if (x.facts.verdict && x.facts.counter) {
+		w->ref.verdict = x.facts.verdict;
 		w->ref.handle = BPF_CORE_READ_BITFIELD_PROBED(rule, handle);
-		cache_add(facts.counter, &w->ref);
+		cache_add(x.facts.counter, &w->ref);
 	}
-	w->pos = expr_end;
+	w->pos = x.end;
 	return 0;
 }
 

@@ -15,7 +15,7 @@ dropwhy_pid=""
 finish() {
 	[[ -n $dropwhy_pid ]] && kill -INT "$dropwhy_pid" 2>/dev/null && wait "$dropwhy_pid" || true
 	scripts/ecs-sim.sh down >/dev/null 2>&1 || true
-	rm -f "$log"
+	rm -f "$log" "$log.out"
 }
 trap finish EXIT
 
@@ -28,7 +28,7 @@ echo "== simulated ECS host: backend $backend, cause $cause"
 scripts/ecs-sim.sh up --backend "$backend" --cause "$cause"
 
 echo "== dropwhy --netns dwhost (tracing the host's firewall)"
-./dropwhy --netns dwhost 2>"$log" &
+./dropwhy --netns dwhost 2>"$log" >"$log.out" &
 dropwhy_pid=$!
 for _ in $(seq 50); do
 	grep -q attached "$log" && break
@@ -37,9 +37,22 @@ done
 cat "$log"
 
 echo "== the task fetches http://169.254.170.2/v2/credentials"
-scripts/ecs-sim.sh fetch --timeout 2 || echo "(the fetch failed, as on the broken host)"
+scripts/ecs-sim.sh fetch --timeout 2 >/dev/null 2>&1 || echo "(the fetch failed, as on the broken host)"
 sleep 0.3
 kill -INT "$dropwhy_pid"
 wait "$dropwhy_pid" || true
 dropwhy_pid=""
+cat "$log.out"
 tail -n +2 "$log"
+
+# What an SRE does next, by hand: run the printed fix on the host.
+fix=$(grep -m1 -o '; fix: .*' "$log.out" | sed 's/^; fix: //' || true)
+if [[ -n $fix ]]; then
+	echo "== applying the printed fix on the host, as an SRE would: $fix"
+	ip netns exec dwhost sh -c "$fix"
+	if scripts/ecs-sim.sh fetch --timeout 2 >/dev/null 2>&1; then
+		echo "== the task's credentials fetch now succeeds"
+	else
+		echo "== the fetch still fails"
+	fi
+fi

@@ -8,13 +8,14 @@
 
 struct ksym {
 	uint64_t addr;
-	char *name;
+	const char *name;	/* points into ksyms.text */
 };
 
 struct ksyms {
 	struct ksym *syms;
 	size_t count;
 	size_t cap;
+	char *text;		/* the whole file, names NUL-terminated in place */
 };
 
 static int ksym_cmp(const void *a, const void *b)
@@ -27,7 +28,7 @@ static int ksym_cmp(const void *a, const void *b)
 static int ksyms_push(struct ksyms *ks, uint64_t addr, const char *name)
 {
 	if (ks->count == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+		size_t cap = ks->cap ? ks->cap * 2 : 16384;
 		struct ksym *syms = realloc(ks->syms, cap * sizeof(*syms));
 
 		if (!syms)
@@ -35,51 +36,86 @@ static int ksyms_push(struct ksyms *ks, uint64_t addr, const char *name)
 		ks->syms = syms;
 		ks->cap = cap;
 	}
-	ks->syms[ks->count].name = strdup(name);
-	if (!ks->syms[ks->count].name)
-		return -1;
+	ks->syms[ks->count].name = name;
 	ks->syms[ks->count++].addr = addr;
 	return 0;
 }
 
+/* /proc files report no size: read until EOF, growing the buffer. */
+static char *read_all(FILE *f)
+{
+	size_t len = 0, cap = 1 << 22, n;
+	char *buf = malloc(cap + 1), *bigger;
+
+	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len < cap)
+			continue;
+		bigger = realloc(buf, cap * 2 + 1);
+		if (!bigger) {
+			free(buf);
+			return NULL;
+		}
+		buf = bigger;
+		cap *= 2;
+	}
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* "ffffffff81f82610 T nf_hook_slow\t[module]": cut the name in place. */
+static int parse_line(struct ksyms *ks, char *line)
+{
+	char *end, *name;
+	uint64_t addr = strtoull(line, &end, 16);
+
+	if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
+		return 0;
+	name = end + 3;
+	name[strcspn(name, " \t")] = '\0';
+	/* Hidden addresses (kptr_restrict) are all zero: useless. */
+	return addr && *name ? ksyms_push(ks, addr, name) : 0;
+}
+
 struct ksyms *ksyms__load(const char *path)
 {
-	char line[512], name[256], type;
 	struct ksyms *ks;
-	uint64_t addr;
+	char *line, *next;
 	FILE *f;
 
 	f = fopen(path, "r");
 	if (!f)
 		return NULL;
 	ks = calloc(1, sizeof(*ks));
-	while (ks && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3)
-			continue;
-		/* Hidden addresses (kptr_restrict) are all zero: useless. */
-		if (!addr)
-			continue;
-		if (ksyms_push(ks, addr, name)) {
+	if (ks)
+		ks->text = read_all(f);
+	fclose(f);
+	if (!ks || !ks->text) {
+		ksyms__free(ks);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (line = ks->text; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? (*next = '\0', next + 1) : line + strlen(line);
+		if (parse_line(ks, line)) {
 			ksyms__free(ks);
-			ks = NULL;
 			errno = ENOMEM;
+			return NULL;
 		}
 	}
-	fclose(f);
-	if (ks)
+	if (ks->count)
 		qsort(ks->syms, ks->count, sizeof(*ks->syms), ksym_cmp);
 	return ks;
 }
 
 void ksyms__free(struct ksyms *ks)
 {
-	size_t i;
-
 	if (!ks)
 		return;
-	for (i = 0; i < ks->count; i++)
-		free(ks->syms[i].name);
 	free(ks->syms);
+	free(ks->text);
 	free(ks);
 }
 
