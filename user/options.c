@@ -30,6 +30,11 @@ static const char usage_text[] =
 "      --housekeeping       also show frees that lose no traffic (socket\n"
 "                           queues purged at close and the like)\n"
 "  -v, --verbose            show libbpf and feature-probe detail\n"
+"\n"
+"Diagnostics (to test the paths other kernels take):\n"
+"      --capture PATH       force tp_btf, tp_btf-noreason (as before 5.17)\n"
+"                           or tracepoint instead of probing\n"
+"      --hide-btf-types T,U treat these BTF types as absent (e.g. nf_conn)\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
 "\n"
@@ -37,7 +42,7 @@ static const char usage_text[] =
 "Exit status: 0 success; 1 runtime failure (not root, no BTF, missing\n"
 "kernel feature, load or attach failure); 2 usage error.\n";
 
-enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES, OPT_NO_HOOKS };
+enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES, OPT_NO_HOOKS, OPT_CAPTURE };
 
 static const struct option long_options[] = {
 	{ "watch", required_argument, NULL, 'w' },
@@ -49,6 +54,7 @@ static const struct option long_options[] = {
 	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
 	{ "housekeeping", no_argument, NULL, OPT_HOUSEKEEPING },
 	{ "hide-btf-types", required_argument, NULL, OPT_HIDE_TYPES },
+	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -137,6 +143,12 @@ static int parse_one(int opt, char **argv, struct options *opts)
 		return 0;
 	case OPT_HIDE_TYPES:
 		opts->hide_types = optarg;
+		return 0;
+	case OPT_CAPTURE:
+		if (strcmp(optarg, "tp_btf") && strcmp(optarg, "tp_btf-noreason") &&
+		    strcmp(optarg, "tracepoint"))
+			return usage_error("--capture takes tp_btf, tp_btf-noreason or tracepoint, not", optarg);
+		opts->capture = optarg;
 		return 0;
 	case 'v':
 		opts->verbose = true;

@@ -16,8 +16,10 @@ struct options {
 	double duration_s;	/* --duration; 0: until a signal */
 	const char *netns;	/* --netns NAME|PATH|PID */
 	bool no_hooks;		/* --no-hooks: no netfilter sentinels */
-	/* Testing aid: BTF type names to treat as absent (comma list). */
+	/* Testing aids: BTF type names to treat as absent (comma list), and
+	 * a capture path forced instead of probed. */
 	const char *hide_types;
+	const char *capture;
 };
 
 /*

@@ -266,6 +266,36 @@ static int try_path(struct tracer *t, enum capture_path path,
 	return 0;
 }
 
+static void attach_sentinels(struct tracer *t);
+
+/* --capture: take the named path without probing, for tests. */
+static int start_forced(struct tracer *t, const struct options *opts,
+			const struct btf *btf, const struct ksyms *ksyms,
+			const struct reason_table *reasons, int args)
+{
+	enum capture_path path = CAPTURE_TP_BTF;
+	int err;
+
+	if (!strcmp(opts->capture, "tracepoint"))
+		path = CAPTURE_TRACEPOINT;
+	if (!strcmp(opts->capture, "tp_btf-noreason"))
+		t->has_reason = false;
+	if (path == CAPTURE_TRACEPOINT && ensure_tracefs())
+		return -1;
+	if (path == CAPTURE_TP_BTF && args < 0) {
+		log_err("kernel has no tp_btf kfree_skb (btf_trace_kfree_skb missing from BTF)");
+		return -1;
+	}
+	log_debug("probe: capture path forced to %s", opts->capture);
+	err = try_path(t, path, opts, btf, ksyms, reasons);
+	if (err) {
+		log_err("cannot load or attach %s: %s", opts->capture, strerror(-err));
+		return -1;
+	}
+	attach_sentinels(t);
+	return 0;
+}
+
 static int open_netns(struct tracer *t, const struct options *opts)
 {
 	if (!opts->netns)
@@ -357,6 +387,8 @@ int tracer__start(struct tracer *t, const struct options *opts,
 		return -1;
 	t->has_reason = args >= 4;
 	probe_sentinels(t, opts, btf);
+	if (opts->capture)
+		return start_forced(t, opts, btf, ksyms, reasons, args);
 	if (args > 0) {
 		log_debug("probe: btf_trace_kfree_skb has %d arguments: drop reason %s",
 			  args, t->has_reason ? "available" : "absent (kernel before 5.17)");

@@ -117,6 +117,22 @@ wait_lines "$out" 1 1
 tap_ok $? "the event is printed within one second of the drop"
 stop_dropwhy
 
+# Each capture path other kernels take works here too, when forced: the
+# classic tracepoint, and tp_btf without the reason argument (as before
+# Linux 5.17: reason null, location kept).
+for path in tp_btf tracepoint tp_btf-noreason; do
+	out="$WORK/capture-$path.json"
+	start_dropwhy "$out" --json --capture "$path" --watch 127.0.0.1:9
+	send_udp 127.0.0.1 9
+	wait_lines "$out" 1 3
+	stop_dropwhy
+	want=NO_SOCKET
+	[[ $path == tp_btf-noreason ]] && want=null
+	tap_is "$(json_field "$out" .reason)" "$want" "--capture $path: reason"
+	tap_like "$(json_field "$out" .location)" "*udp*rcv*" "--capture $path: location"
+done
+usage_error "unknown capture path" --capture kprobe
+
 # An interface name with a quote and a backslash still gives valid JSON.
 ip netns add dwodd
 ip netns add dwodr

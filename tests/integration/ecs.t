@@ -52,6 +52,24 @@ check_fixed() {
 	[[ -s $out ]] && tap_diag "$out"
 }
 
+# Kernels without conntrack types in BTF (module BTF missing): the loader
+# leaves the conntrack read out, warns once, and the rest still works.
+check_no_conntrack() {
+	local out="$WORK/noct.json"
+
+	"$ECS_SIM" up --backend iptables-nft --cause policy >/dev/null
+	start_dropwhy "$out" --json --hide-btf-types nf_conn || return
+	"$ECS_SIM" fetch --timeout 1 >/dev/null 2>&1
+	wait_lines "$out" 1 3
+	stop_dropwhy
+	tap_is "$(json_field "$out" .reason)" NETFILTER_DROP "no conntrack BTF: still reported"
+	tap_is "$(json_field "$out" .orig_dst)" null "no conntrack BTF: orig_dst null"
+	tap_is "$(json_field "$out" .ct_state)" null "no conntrack BTF: ct_state null"
+	tap_is "$(grep -c 'warning: kernel BTF has no conntrack' "$out.err")" 1 \
+		"no conntrack BTF: one warning"
+}
+check_no_conntrack
+
 for backend in iptables-nft iptables-legacy; do
 	check_drop "$backend" policy NETFILTER_DROP "*firewall*ECS agent*"
 	check_drop "$backend" trailing-drop NETFILTER_DROP "*firewall*ECS agent*"
