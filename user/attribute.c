@@ -246,6 +246,23 @@ static void record_entry(struct drop_record *rec, const struct named_entry *e)
 	}
 }
 
+static void add_candidate(struct drop_record *rec, const struct fw_chain *chain,
+			  const struct fw_rule *rule)
+{
+	struct rule_candidate *c;
+
+	if (!chain || rec->nr_candidates >= DW_MAX_CANDIDATES)
+		return;
+	c = &rec->candidates[rec->nr_candidates++];
+	c->backend = fw_backend__name(chain->backend);
+	snprintf(c->table, sizeof(c->table), "%s", chain->table);
+	snprintf(c->chain, sizeof(c->chain), "%s", chain->name);
+	c->index = rule ? rule->index : 0;
+	c->handle = rule ? rule->handle : -1;
+	snprintf(c->text, sizeof(c->text), "%.*s", (int)sizeof(c->text) - 1,
+		 rule ? rule->text : "");
+}
+
 static bool table_listed(const char *labels, const char *table)
 {
 	char word[64];
@@ -283,13 +300,14 @@ static size_t base_chains(const struct ruleset *rs, const struct drop_record *re
 }
 
 /* Evaluate the packet from the base chains where it died. */
-static bool match_entry(const struct ruleset *rs, const struct drop_record *rec,
+static bool match_entry(const struct ruleset *rs, struct drop_record *rec,
 			const struct fw_packet *p, struct named_entry *out,
 			bool *certain)
 {
 	const struct fw_chain *bases[8];
 	struct fw_verdict_path path;
 	size_t n = base_chains(rs, rec, bases, 8), i;
+	int c;
 
 	for (i = 0; i < n; i++) {
 		if (ruleset__walk(rs, bases[i]->backend, bases[i]->family,
@@ -300,13 +318,16 @@ static bool match_entry(const struct ruleset *rs, const struct drop_record *rec,
 		out->chain = path.decision.chain;
 		out->rule = path.decision.rule;
 		*certain = path.certain && n == 1;
+		for (c = 0; !*certain && c < path.nr_candidates; c++)
+			add_candidate(rec, path.candidates[c].chain,
+				      path.candidates[c].rule);
 		return out->chain != NULL;
 	}
 	return false;
 }
 
 /* Counter deltas between snapshots, inside the table where it died. */
-static int counter_entries(struct attributor *a, const struct drop_record *rec,
+static int counter_entries(struct attributor *a, struct drop_record *rec,
 			   struct named_entry *out)
 {
 	struct fw_counter_delta deltas[16];
@@ -323,6 +344,9 @@ static int counter_entries(struct attributor *a, const struct drop_record *rec,
 		}
 		found++;
 	}
+	for (i = 0; found > 1 && i < n && i < 16; i++)
+		if (!rec->table || table_listed(rec->table, deltas[i].chain->table))
+			add_candidate(rec, deltas[i].chain, deltas[i].rule);
 	return found;
 }
 
@@ -335,7 +359,7 @@ static void fallback(struct attributor *a, struct drop_record *rec,
 
 	refresh(a);
 	moved = counter_entries(a, rec, &counted);
-	if (match_entry(&a->current, rec, p, &matched, &certain) && moved != 1) {
+	if (moved != 1 && match_entry(&a->current, rec, p, &matched, &certain)) {
 		record_entry(rec, &matched);
 		rec->attribution = "match";
 		rec->exact = certain;
@@ -412,6 +436,12 @@ void attributor__resolve(struct attributor *a, struct drop_record *rec)
 		if (find_kernel_entry(&a->current, rec->ev, &e) ||
 		    (refresh(a) && find_kernel_entry(&a->current, rec->ev, &e)))
 			record_entry(rec, &e);
+		if (!rec->exact) {
+			struct named_entry m;
+			bool certain;
+
+			match_entry(&a->current, rec, &p, &m, &certain);
+		}
 	} else if (rec->hook) {
 		fallback(a, rec, &p);
 	}

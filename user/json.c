@@ -83,11 +83,14 @@ void json__write_string(FILE *out, const char *value)
 	fputc('"', out);
 }
 
+/* A NULL key is an array element: only the separator. */
 static void json_key(struct json_writer *w, const char *key)
 {
 	if (w->need_comma)
 		fputc(',', w->out);
 	w->need_comma = true;
+	if (!key)
+		return;
 	json__write_string(w->out, key);
 	fputc(':', w->out);
 }
@@ -117,6 +120,21 @@ void json__open_object(struct json_writer *w, const char *key)
 void json__close_object(struct json_writer *w)
 {
 	fputc('}', w->out);
+	w->depth--;
+	w->need_comma = true;
+}
+
+void json__open_array(struct json_writer *w, const char *key)
+{
+	json_key(w, key);
+	fputc('[', w->out);
+	w->depth++;
+	w->need_comma = false;
+}
+
+void json__close_array(struct json_writer *w)
+{
+	fputc(']', w->out);
 	w->depth--;
 	w->need_comma = true;
 }

@@ -22,6 +22,9 @@ void json__end(struct json_writer *w);
 /* Nested object value under key; close it with json__close_object. */
 void json__open_object(struct json_writer *w, const char *key);
 void json__close_object(struct json_writer *w);
+/* Array value under key; elements are objects opened with a NULL key. */
+void json__open_array(struct json_writer *w, const char *key);
+void json__close_array(struct json_writer *w);
 void json__string(struct json_writer *w, const char *key, const char *value);
 void json__uint(struct json_writer *w, const char *key, uint64_t value);
 void json__int(struct json_writer *w, const char *key, int64_t value);

@@ -129,6 +129,31 @@ static void json_schema(struct json_writer *w, const struct drop_record *rec)
 	json__string(w, "fix", rec->fix[0] ? rec->fix : NULL);
 }
 
+/* The entries that remain possible when the attribution is not exact. */
+static void json_candidates(struct json_writer *w, const struct drop_record *rec)
+{
+	const struct rule_candidate *c;
+	int i;
+
+	if (!rec->nr_candidates) {
+		json__null(w, "candidates");
+		return;
+	}
+	json__open_array(w, "candidates");
+	for (i = 0; i < rec->nr_candidates; i++) {
+		c = &rec->candidates[i];
+		json__open_object(w, NULL);
+		json__string(w, "backend", c->backend);
+		json__string(w, "table", c->table);
+		json__string(w, "chain", c->chain);
+		json_opt_uint(w, "index", c->index > 0, c->index);
+		json_opt_uint(w, "handle", c->handle >= 0, c->handle);
+		json__string(w, "text", c->index ? c->text : NULL);
+		json__close_object(w);
+	}
+	json__close_array(w);
+}
+
 /* Facts the schema has no key for, after it, in a stable order. */
 static void json_extra(struct json_writer *w, const struct drop_record *rec)
 {
@@ -142,6 +167,7 @@ static void json_extra(struct json_writer *w, const struct drop_record *rec)
 	json_opt_uint(w, "out_ifindex", rec->out_ifindex, rec->out_ifindex);
 	json__uint(w, "len", ev->len);
 	json__uint(w, "cpu", ev->cpu);
+	json_candidates(w, rec);
 }
 
 void output__json(FILE *out, const struct drop_record *rec)

@@ -14,6 +14,18 @@
 #define DW_LOCATION_LEN	128
 #define DW_TEXT_LEN	512
 
+#define DW_MAX_CANDIDATES	4
+
+/* One of several entries that could have dropped the packet. */
+struct rule_candidate {
+	const char *backend;
+	char table[32];
+	char chain[64];
+	int index;		/* 0: the chain policy */
+	long long handle;	/* -1: none */
+	char text[256];
+};
+
 struct drop_record {
 	const struct drop_event *ev;
 	char time[40];		/* RFC 3339, UTC, nanoseconds */
@@ -46,6 +58,9 @@ struct drop_record {
 	const char *verdict;
 	const char *attribution;
 	bool exact;
+	/* When not exact: the entries that remain possible. */
+	struct rule_candidate candidates[DW_MAX_CANDIDATES];
+	int nr_candidates;
 	char cause[DW_TEXT_LEN];
 	char fix[DW_TEXT_LEN];	/* empty: no fix to offer */
 	/* Storage behind the pointers above. */

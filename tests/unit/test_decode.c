@@ -384,7 +384,7 @@ static void expected_json(const struct drop_record *rec, char *buf, size_t len)
 		 "\"attribution\":null,\"exact\":null,\"cause\":\"%s\","
 		 "\"fix\":null,\"tcp_flags\":\"SYN\",\"icmp_type\":null,"
 		 "\"icmp_code\":null,\"in_ifindex\":5,\"out_ifindex\":null,"
-		 "\"len\":60,\"cpu\":3}\n", rec->cause);
+		 "\"len\":60,\"cpu\":3,\"candidates\":null}\n", rec->cause);
 }
 
 static bool starts_with_schema(const char *keys)

@@ -175,8 +175,40 @@ static void test_checker(void)
 	tap_ok(json_check("{\"b\":1,\"a\":2}", NULL, 0), "checker: valid object");
 }
 
+static void test_array(void)
+{
+	const char *want = "{\"candidates\":[{\"chain\":\"INPUT\",\"index\":4},"
+		"{\"chain\":\"CIS-DENY\",\"index\":1}],\"empty\":[],\"after\":1}\n";
+	struct json_writer w;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	json__begin(&w, out);
+	json__open_array(&w, "candidates");
+	json__open_object(&w, NULL);
+	json__string(&w, "chain", "INPUT");
+	json__uint(&w, "index", 4);
+	json__close_object(&w);
+	json__open_object(&w, NULL);
+	json__string(&w, "chain", "CIS-DENY");
+	json__uint(&w, "index", 1);
+	json__close_object(&w);
+	json__close_array(&w);
+	json__open_array(&w, "empty");
+	json__close_array(&w);
+	json__uint(&w, "after", 1);
+	json__end(&w);
+	fclose(out);
+	tap_is_str(text, want, "array: objects as elements, exact line");
+	tap_ok(json_check(text, NULL, 0), "array: parses");
+	tap_is_int(w.depth, 0, "array: depth back to 0");
+	free(text);
+}
+
 int main(void)
 {
+	test_array();
 	test_checker();
 	test_escapes();
 	test_object();
