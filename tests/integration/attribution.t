@@ -96,4 +96,22 @@ for cause in policy trailing-drop jump-drop reject iface-drop raw-drop log-befor
 	raw-drop) check_case nft-nocounter $cause raw prerouting 1 "*drop" "rule DROP" match ;;
 	esac
 done
+# Both iptables backends loaded at once, each with a dropping entry at the
+# filter INPUT priority: the one that really dropped the packet is named.
+check_coexisting() {
+	local owner=$1 other=$2 out="$WORK/coexist-$1.json" label="$1 beside $2"
+
+	"$ECS_SIM" up --backend "$owner" --cause trailing-drop >/dev/null
+	# The other backend drops only UDP, and its policy accepts.
+	ip netns exec dwhost "$other" -A INPUT -p udp -j DROP
+	start_dropwhy "$out" --json --netns dwhost || { tap_ok 1 "$label: attached"; return; }
+	"$ECS_SIM" fetch --timeout 1 >/dev/null 2>&1
+	wait_lines "$out" 1 3
+	stop_dropwhy
+	tap_is "$(field "$out" .backend)" "$owner" "$label: backend"
+	tap_is "$(field "$out" .rule.text)" "-A INPUT -j DROP" "$label: rule"
+	tap_is "$(field "$out" .exact)" true "$label: exact"
+}
+check_coexisting iptables-legacy iptables-nft
+check_coexisting iptables-nft iptables-legacy
 tap_done
