@@ -107,3 +107,18 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) dropwhy
 
+# Benchmark (root): the traffic generator and the line timestamper are
+# built here; scripts/bench.sh runs every scenario. QUICK=1: one short pass.
+BENCH_SRCS := $(wildcard scripts/bench/*.c)
+BENCH_BINS := $(patsubst scripts/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/%: scripts/bench/%.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory dropwhy $(BENCH_BINS)
+	$(Q)QUICK=$(QUICK) scripts/bench.sh

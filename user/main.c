@@ -41,10 +41,14 @@ int main(int argc, char **argv)
 
 	/* Load and attach the capture programs and the sentinels. */
 	if (tracer__start(&tracer, &opts, btf, ksyms, &reasons,
-			  attributor.enabled ? &plan : NULL))
+			  attributor.enabled ? &plan : NULL)) {
+		btf__free(btf);
 		return DW_EXIT_FAIL;
+	}
 	log_info("attached (%s), watching %s", tracer.capture_path,
 		 opts.watch_all ? "every drop" : "the watch set");
+	/* Names are copied out: 6 MiB of BTF need not stay for months. */
+	btf__free(btf);
 
 	/* Stream events until --count, --duration or a signal. */
 	stream.decoder.ksyms = ksyms;
@@ -61,6 +65,5 @@ int main(int argc, char **argv)
 	ksyms__free(ksyms);
 	netns__cleanup();
 	reasons__free(&reasons);
-	btf__free(btf);
 	return status;
 }

@@ -58,7 +58,6 @@ void output__text(FILE *out, const struct drop_record *rec)
 	if (rec->fix[0])
 		fprintf(out, "; fix: %s", rec->fix);
 	fputc('\n', out);
-	fflush(out);
 }
 
 static void json_opt_uint(struct json_writer *w, const char *key, bool has,
@@ -178,5 +177,4 @@ void output__json(FILE *out, const struct drop_record *rec)
 	json_schema(&w, rec);
 	json_extra(&w, rec);
 	json__end(&w);
-	fflush(out);
 }

@@ -16,7 +16,7 @@
  * The kernel wakes the reader only when a batch is waiting, so the loop
  * also drains on this timer: it bounds the drop-to-output latency.
  */
-#define DRAIN_INTERVAL_MS	50
+#define DRAIN_INTERVAL_MS	20
 
 static volatile sig_atomic_t stop_requested;
 
@@ -88,6 +88,8 @@ int stream__run(struct stream *s, struct tracer *t)
 		err = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
 		if (err >= 0)
 			err = ring_buffer__consume(rb);
+		/* One write per drain, not per line: still within the interval. */
+		fflush(stdout);
 		if (err < 0 && err != -EINTR && !reached_count(s)) {
 			log_err("reading events failed: %s", strerror(-err));
 			return -1;
@@ -101,6 +103,7 @@ int stream__run(struct stream *s, struct tracer *t)
 	/* What arrived before the stop still gets printed. */
 	if (!reached_count(s))
 		ring_buffer__consume(rb);
+	fflush(stdout);
 	return 0;
 }
 
