@@ -216,6 +216,7 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	}
 	if (!event_watched(ev))
 		return 0;
+	parse_device(skb, ev);
 
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->location = location;

@@ -204,13 +204,16 @@ static __always_inline void parse_conntrack(struct sk_buff *skb,
 	ev->orig_dport = bpf_ntohs(tuple.dst.u.all);
 }
 
+/*
+ * Headers and conntrack: what the watch set needs. The device and its
+ * namespace are read later, for watched drops only (parse_device).
+ */
 static __always_inline int parse_skb(struct sk_buff *skb,
 				     struct drop_event *ev, bool conntrack)
 {
 	if (!skb)
 		return -1;
 	ev->nf_hook = DW_HOOK_NONE;
-	parse_device(skb, ev);
 	parse_network(skb, ev);
 	if (conntrack && ev->family != DW_FAMILY_NONE)
 		parse_conntrack(skb, ev);
