@@ -53,6 +53,7 @@ struct {
 
 struct cached_entry {
 	__u64 counter;		/* per-CPU address of its packet count */
+	__u64 seen;		/* this CPU's count at its last look, + 1 */
 	struct rule_ref ref;
 };
 
@@ -68,8 +69,13 @@ struct table_key {
 	__u64 generation;
 };
 
+/*
+ * Per CPU: each CPU's copy carries its own baselines next to the entries,
+ * so a drop compares without a lookup per entry. Priming runs on every
+ * CPU, so every copy gets built.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 64);
 	__type(key, struct table_key);
 	__type(value, struct table_cache);
@@ -82,13 +88,6 @@ struct {
 	__type(value, struct table_cache);
 } cache_scratch SEC(".maps");
 
-/* Counter value at this CPU's last look, plus one (0: never looked). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, __u64);
-} baselines SEC(".maps");
 
 /* Priority of the table behind each sentinel slot, set by the loader. */
 struct slot_priority {
@@ -223,6 +222,7 @@ static __always_inline void cache_add(__u64 counter, const struct rule_ref *ref)
 		return;
 	}
 	cache->entries[n].counter = counter;
+	cache->entries[n].seen = 0;
 	__builtin_memcpy(&cache->entries[n].ref, ref, sizeof(*ref));
 	cache->count = n + 1;
 }
@@ -614,7 +614,8 @@ static __always_inline struct table_cache *table_cache_build(struct net *net,
 
 	key = table_key_of(net, ht, &genbit);
 	cache = bpf_map_lookup_elem(&table_caches, &key);
-	if (cache)
+	/* Another CPU inserted the key: this CPU's copy starts empty. */
+	if (cache && cache->count)
 		return cache;
 	cache = bpf_map_lookup_elem(&cache_scratch, &zero);
 	if (!cache)
@@ -665,12 +666,7 @@ static long compare_entry(__u64 i, void *ctx)
 		return 1;
 	entry = &res->cache->entries[i];
 	now = read_percpu_u64(entry->counter) + 1;
-	seen = bpf_map_lookup_elem(&baselines, &entry->counter);
-	if (!seen) {
-		bpf_map_update_elem(&baselines, &entry->counter, &now, BPF_ANY);
-		res->unprimed++;
-		return 0;
-	}
+	seen = &entry->seen;
 	if (!*seen) {
 		res->unprimed++;
 	} else if (*seen != now && !res->prime) {
