@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 	struct attributor attributor;
 	struct sentinel_plan plan = {};
 	struct tracer tracer = {};
-	struct stream stream = { .opts = &opts, .attributor = &attributor };
+	struct stream stream;
 	struct ksyms *ksyms;
 	struct btf *btf;
 	bool done;
@@ -40,22 +40,17 @@ int main(int argc, char **argv)
 	attributor__plan(&attributor, &plan);
 
 	/* Load and attach the capture programs and the sentinels. */
-	if (tracer__start(&tracer, &opts, btf, ksyms, &reasons,
-			  attributor.enabled ? &plan : NULL)) {
-		btf__free(btf);
-		return DW_EXIT_FAIL;
-	}
-	log_info("attached (%s), watching %s", tracer.capture_path,
-		 opts.watch_all ? "every drop" : "the watch set");
+	status = tracer__start(&tracer, &opts, btf, ksyms, &reasons,
+			       attributor.enabled ? &plan : NULL);
 	/* Names are copied out: 6 MiB of BTF need not stay for months. */
 	btf__free(btf);
+	if (status)
+		return DW_EXIT_FAIL;
+	log_info("attached (%s), watching %s", tracer.capture_path,
+		 opts.watch_all ? "every drop" : "the watch set");
 
 	/* Stream events until --count, --duration or a signal. */
-	stream.decoder.ksyms = ksyms;
-	stream.decoder.reasons = &reasons;
-	stream.decoder.plan = tracer.has_sentinels ? &tracer.plan : NULL;
-	stream.decoder.realtime_offset_ns = decode__realtime_offset();
-	stream.decoder.ifname = netns__ifname;
+	stream__init(&stream, &opts, &attributor, ksyms, &reasons, &tracer);
 	status = stream__run(&stream, &tracer) ? DW_EXIT_FAIL : DW_EXIT_OK;
 
 	/* Clean up: summary on stderr, detach, free. */

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "attribute.h"
 #include "explain.h"
+#include "netns.h"
 #include "log.h"
 #include "output.h"
 #include "reasons.h"
@@ -23,6 +24,20 @@ static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig)
 {
 	stop_requested = 1;
+}
+
+void stream__init(struct stream *s, const struct options *opts,
+		  struct attributor *attributor, const struct ksyms *ksyms,
+		  const struct reason_table *reasons, const struct tracer *t)
+{
+	memset(s, 0, sizeof(*s));
+	s->opts = opts;
+	s->attributor = attributor;
+	s->decoder.ksyms = ksyms;
+	s->decoder.reasons = reasons;
+	s->decoder.plan = t->has_sentinels ? &t->plan : NULL;
+	s->decoder.realtime_offset_ns = decode__realtime_offset();
+	s->decoder.ifname = netns__ifname;
 }
 
 void stream__catch_signals(void)

@@ -19,6 +19,10 @@ struct stream {
 	unsigned long printed;
 };
 
+/* Decode with these names and symbols; positions from t's sentinels. */
+void stream__init(struct stream *s, const struct options *opts,
+		  struct attributor *attributor, const struct ksyms *ksyms,
+		  const struct reason_table *reasons, const struct tracer *t);
 /* Install SIGINT/SIGTERM handlers that only set a flag. */
 void stream__catch_signals(void);
 /* Run until done; 0, or -1 after a one-line error. */
