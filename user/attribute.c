@@ -359,7 +359,9 @@ static void fallback(struct attributor *a, struct drop_record *rec,
 
 	refresh(a);
 	moved = counter_entries(a, rec, &counted);
-	if (moved != 1 && match_entry(&a->current, rec, p, &matched, &certain)) {
+	/* Without a hook (no sentinels) only the counters can speak. */
+	if (moved != 1 && rec->hook &&
+	    match_entry(&a->current, rec, p, &matched, &certain)) {
 		record_entry(rec, &matched);
 		rec->attribution = "match";
 		rec->exact = certain;
@@ -436,13 +438,13 @@ void attributor__resolve(struct attributor *a, struct drop_record *rec)
 		if (find_kernel_entry(&a->current, rec->ev, &e) ||
 		    (refresh(a) && find_kernel_entry(&a->current, rec->ev, &e)))
 			record_entry(rec, &e);
-		if (!rec->exact) {
+		if (!rec->exact && rec->hook) {
 			struct named_entry m;
 			bool certain;
 
 			match_entry(&a->current, rec, &p, &m, &certain);
 		}
-	} else if (rec->hook) {
+	} else {
 		fallback(a, rec, &p);
 	}
 	add_fix(a, rec, &p);
