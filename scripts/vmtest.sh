@@ -54,9 +54,9 @@ The exit status is COMMAND's, or $EXIT_VMTEST when vmtest itself fails.
   -h, --help       this text
 
 environment: VMTEST_CACHE (default /var/cache/dropwhy-vmtest), VMTEST_MEM
-(MiB, default 512), VMTEST_SMP (default: host CPUs, at most 4), VMTEST_TIMEOUT (s,
-default 3600), VMTEST_BOOT_TIMEOUT (s, default 120), VMTEST_CONSOLE (a file
-to keep the guest's kernel console in).
+(MiB, default 512), VMTEST_SMP (default: host CPUs, at most 4),
+VMTEST_TIMEOUT (s, default 3600), VMTEST_BOOT_TIMEOUT (s, default 120),
+VMTEST_CONSOLE (a file to keep the guest's kernel console in).
 EOF
 }
 
