@@ -152,6 +152,22 @@ static void explain_default(struct drop_record *rec)
 			 rec->location);
 }
 
+/*
+ * Kernels before IP_LOCALNET (6.13) drop the same packet as NOT_SPECIFIED
+ * (or with no reason) in the IPv4 input route lookup: a 127.0.0.0/8
+ * destination that arrived on another interface than lo.
+ */
+static bool refused_localnet(const struct drop_record *rec)
+{
+	if (rec->reason && strcmp(rec->reason, "NOT_SPECIFIED"))
+		return false;
+	if (!rec->family || strcmp(rec->family, "ipv4") || !rec->dst ||
+	    strncmp(rec->dst, "127.", 4) || !rec->in || !strcmp(rec->in, "lo"))
+		return false;
+	return !strncmp(rec->location, "ip_rcv_finish_core", 18) ||
+	       !strncmp(rec->location, "ip_route_input", 14);
+}
+
 static const struct cause_entry catalogue[] = {
 	{ "NETFILTER_DROP", explain_netfilter },
 	{ "IP_LOCALNET", explain_localnet },
@@ -172,6 +188,10 @@ void explain__drop(struct drop_record *rec)
 			catalogue[i].explain(rec);
 			return;
 		}
+	}
+	if (refused_localnet(rec)) {
+		explain_localnet(rec);
+		return;
 	}
 	explain_default(rec);
 }

@@ -12,6 +12,7 @@
 #include "reasons.h"
 #include "tap.h"
 
+#define REASON_NOT_SPECIFIED	2
 #define REASON_NO_SOCKET	3
 #define REASON_NETFILTER_DROP	12
 #define REASON_IP_RPFILTER	16
@@ -37,6 +38,7 @@ static const struct decoder plain_decoder = {
 
 static void fill_reasons(void)
 {
+	reasons.names[REASON_NOT_SPECIFIED] = (char *)"NOT_SPECIFIED";
 	reasons.names[REASON_NO_SOCKET] = (char *)"NO_SOCKET";
 	reasons.names[REASON_NETFILTER_DROP] = (char *)"NETFILTER_DROP";
 	reasons.names[REASON_IP_RPFILTER] = (char *)"IP_RPFILTER";
@@ -297,6 +299,37 @@ static void test_explain_localnet(void)
 	       "localnet: cause names route_localnet");
 }
 
+/* Before IP_LOCALNET, the same drop at the input route lookup. */
+static void explain_at(const char *location, __u32 reason,
+		       struct drop_record *rec)
+{
+	struct drop_event ev;
+
+	ecs_event(&ev);
+	ev.reason = reason;
+	decode__event(&plain_decoder, &ev, rec);
+	snprintf(rec->location, sizeof(rec->location), "%s", location);
+	explain__drop(rec);
+}
+
+static void test_explain_localnet_unnamed(void)
+{
+	struct drop_record rec;
+
+	explain_at("ip_rcv_finish_core.constprop.0+0x1ab", REASON_NOT_SPECIFIED, &rec);
+	tap_ok(contains(rec.cause, "route_localnet"),
+	       "localnet without its reason: cause names route_localnet");
+	tap_is_str(rec.fix,
+		   "sysctl -w net.ipv4.conf.ecs-bridge.route_localnet=1",
+		   "localnet without its reason: the same fix");
+	explain_at("tcp_v4_rcv+0x10", REASON_NOT_SPECIFIED, &rec);
+	tap_ok(!contains(rec.cause, "route_localnet"),
+	       "NOT_SPECIFIED elsewhere: no route_localnet cause");
+	explain_at("ip_rcv_finish_core.constprop.0+0x1ab", REASON_NO_SOCKET, &rec);
+	tap_ok(!contains(rec.cause, "route_localnet"),
+	       "a named reason at the route lookup keeps its own cause");
+}
+
 static void test_explain_no_socket(void)
 {
 	struct drop_record rec;
@@ -495,6 +528,7 @@ int main(void)
 	test_decode_all_tcp_flags();
 	test_explain_netfilter();
 	test_explain_localnet();
+	test_explain_localnet_unnamed();
 	test_explain_no_socket();
 	test_explain_rpfilter();
 	test_explain_default();
