@@ -167,3 +167,23 @@ uint64_t ksyms__addr(const struct ksyms *ks, const char *name)
 			return ks->syms[i].addr;
 	return 0;
 }
+
+int ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start,
+		 uint64_t *end)
+{
+	size_t i;
+
+	for (i = 0; ks && i < ks->count; i++) {
+		if (strcmp(ks->syms[i].name, name))
+			continue;
+		/* Aliases share an address: the end is the next other one. */
+		*start = ks->syms[i].addr;
+		while (i + 1 < ks->count && ks->syms[i + 1].addr == *start)
+			i++;
+		if (i + 1 == ks->count)
+			return -1;
+		*end = ks->syms[i + 1].addr;
+		return 0;
+	}
+	return -1;
+}

@@ -17,6 +17,9 @@ static const char kallsyms_text[] =
 	"ffffffff81a00200 T nf_hook_slow_list\n"
 	"ffffffffc0a01000 t nft_do_chain\t[nf_tables]\n"
 	"ffffffff81a00000 T nf_hook_slow\n"
+	"ffffffff81b00000 T alias_one\n"
+	"ffffffff81b00000 T alias_two\n"
+	"ffffffff81b00100 T after_aliases\n"
 	"0000000000000000 T hidden_by_kptr_restrict\n"
 	"not a symbol line\n"
 	"\n"
@@ -92,6 +95,22 @@ static void test_name(const struct ksyms *ks)
 	tap_is_str(ksyms__name(ks, 0), NULL, "no name for address 0");
 }
 
+static void test_range(const struct ksyms *ks)
+{
+	uint64_t start = 0, end = 0;
+
+	tap_ok(ksyms__range(ks, "nf_hook_slow", &start, &end) == 0 &&
+	       start == NF_HOOK_SLOW && end == NF_HOOK_SLOW_LIST,
+	       "range: up to the next symbol");
+	tap_ok(ksyms__range(ks, "alias_one", &start, &end) == 0 &&
+	       start == 0xffffffff81b00000ULL && end == 0xffffffff81b00100ULL,
+	       "range: an alias ends at the next other address");
+	tap_ok(ksyms__range(ks, "nft_do_chain", &start, &end) == -1,
+	       "range: the last symbol has no end");
+	tap_ok(ksyms__range(ks, "absent", &start, &end) == -1,
+	       "range: absent symbol");
+}
+
 static void test_loaded_file(void)
 {
 	char path[64];
@@ -108,6 +127,7 @@ static void test_loaded_file(void)
 	test_format(ks);
 	test_addr(ks);
 	test_name(ks);
+	test_range(ks);
 	ksyms__free(ks);
 }
 
