@@ -4,16 +4,18 @@
  *
  * Only entries that drop (DROP and REJECT rules, a chain's DROP policy) can
  * cause a netfilter drop, and their per-CPU packet counters move only when
- * they drop a packet on that CPU. So at every netfilter drop, compare the
- * counters of the dropping entries of the table the packet died in with
- * the values seen at this CPU's previous drop there: the one that moved
- * dropped this packet. Nothing runs for packets that pass.
+ * they drop a packet on that CPU. So when a watched packet enters a table
+ * (a netfilter sentinel just before it, or fentry on the table's do
+ * function), snapshot this CPU's counters of the table's dropping entries;
+ * if the packet is then dropped, the one entry that moved since the
+ * snapshot dropped it. Unwatched packets take no snapshot, and their drops
+ * compare nothing.
  *
  * The kernel itself tells where the tables are: net->nf.hooks_ipv4[hook]
  * lists each hook function with its priv (an x_tables table, or an
- * nf_tables base chain) and, after them, the nf_hook_ops with priorities.
- * The dropping entries of a table generation are found once, by walking
- * its rules, and cached.
+ * nf_tables base chain) and, after them, the nf_hook_ops with priorities;
+ * fentry gets the table as an argument. The dropping entries of a table
+ * generation are found once per CPU, by walking its rules, and cached.
  */
 #ifndef ATTRIB_BPF_H
 #define ATTRIB_BPF_H
@@ -35,8 +37,57 @@ const volatile __u64 ip6t_do_table_addr = 0;
 const volatile __u64 nft_do_chain_ipv4_addr = 0;
 const volatile __u64 nft_do_chain_ipv6_addr = 0;
 const volatile __u64 nft_do_chain_inet_addr = 0;
+/*
+ * Where nf_tables keeps its per-namespace id (kallsyms), for kernels whose
+ * base_seq lives in the module's net_generic area rather than in struct
+ * net (before it moved into netns_nftables).
+ */
+const volatile __u64 nf_tables_net_id_addr = 0;
 /* x_tables counters are per-CPU only on SMP kernels. */
 const volatile bool percpu_counters = true;
+/*
+ * Whether the modules' types were in BTF at load (x_tables, nf_tables):
+ * the verifier prunes the walks of the kinds that are not.
+ */
+const volatile bool have_xtables = true;
+const volatile bool have_nftables = true;
+
+/*
+ * Where each recent packet entered a table, a few per CPU: a REJECT sends
+ * its reply through the output hooks before the rejected packet is freed,
+ * and the reply must not erase the note of the packet it answers. Each
+ * position has its own counter snapshot (cached_entry.seen).
+ */
+#define DW_POSITIONS	4
+#define DW_NOTE_TABLES	2
+
+/* A table generation: a new ruleset means new counters. */
+struct table_key {
+	__u64 priv;
+	__u64 generation;
+};
+
+struct hook_position {
+	__u64 skb;
+	__u8 pf;
+	__u8 hook;
+	__u8 slot;		/* sentinel slot, or DW_SLOT_TABLE for fentry */
+	__u8 watched;		/* snapshots below were taken */
+	__u32 tables;		/* valid keys */
+	struct table_key keys[DW_NOTE_TABLES];
+};
+
+struct position_ring {
+	__u32 next;
+	struct hook_position slots[DW_POSITIONS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct position_ring);
+} last_position SEC(".maps");
 
 /*
  * This CPU's per-CPU offset. The kernel symbol this_cpu_off is in BTF but
@@ -53,29 +104,25 @@ struct {
 
 struct cached_entry {
 	__u64 counter;		/* per-CPU address of its packet count */
-	__u64 seen;		/* this CPU's count at its last look, + 1 */
+	__u64 seen[DW_POSITIONS];	/* this CPU's count at each snapshot */
 	struct rule_ref ref;
 };
 
 struct table_cache {
+	__u32 built;
 	__u32 count;
 	__u32 truncated;	/* more dropping entries than fit */
+	__u32 pad;
 	struct cached_entry entries[DW_MAX_DROP_ENTRIES];
 };
 
-/* A table generation: a new ruleset means new counters. */
-struct table_key {
-	__u64 priv;
-	__u64 generation;
-};
-
 /*
- * Per CPU: each CPU's copy carries its own baselines next to the entries,
- * so a drop compares without a lookup per entry. Priming runs on every
- * CPU, so every copy gets built.
+ * Per CPU: each CPU walks a table generation once, when its first watched
+ * packet enters it, and keeps its snapshots next to the entries. LRU: old
+ * generations age out as rulesets change.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 64);
 	__type(key, struct table_key);
 	__type(value, struct table_cache);
@@ -103,9 +150,8 @@ struct {
 } slot_priorities SEC(".maps");
 
 /*
- * The tables behind each slot, as priming found them, with the hook array
- * they came from: a drop checks that array is still current instead of
- * searching it again.
+ * The tables behind each slot, with the hook array they were found in: a
+ * watched packet re-reads the array only when the kernel replaced it.
  */
 struct hook_table {
 	__u64 priv;
@@ -115,23 +161,15 @@ struct hook_table {
 struct slot_tables {
 	__u64 hook_entries;
 	__u32 count;
-	struct hook_table tables[2];
+	struct hook_table tables[DW_NOTE_TABLES];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2 * 5 * DW_NF_SLOTS);
 	__type(key, __u32);
 	__type(value, struct slot_tables);
 } slot_tables SEC(".maps");
-
-/* Bumped when a drop met counters without baseline: userspace re-primes. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} reprime_requests SEC(".maps");
 
 static const char builtin_chains[5][DW_CHAIN_NAME_LEN] = {
 	"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
@@ -222,7 +260,6 @@ static __always_inline void cache_add(__u64 counter, const struct rule_ref *ref)
 		return;
 	}
 	cache->entries[n].counter = counter;
-	cache->entries[n].seen = 0;
 	__builtin_memcpy(&cache->entries[n].ref, ref, sizeof(*ref));
 	cache->count = n + 1;
 }
@@ -346,14 +383,7 @@ static __always_inline void xt_build(struct xt_table *table)
 
 /* ---- nf_tables (iptables-nft and native nft) ---- */
 
-struct nft_walk {
-	__u64 pos;
-	__u64 end;
-	__u64 chains[DW_MAX_NFT_CHAINS];
-	__u32 nr_chains;
-	__u8 genbit;
-	struct rule_ref ref;
-};
+
 
 static __always_inline struct nft_rule_blob *nft_blob(struct nft_chain *chain,
 						      __u8 genbit)
@@ -365,6 +395,22 @@ static __always_inline struct nft_rule_blob *nft_blob(struct nft_chain *chain,
 struct nft_rule_facts {
 	__u64 counter;
 	__u8 verdict;
+};
+
+/*
+ * The walk's state lives in a map value, not on the stack: kernels before
+ * 6.7 verify a bpf_loop callback as if it ran once, so facts that take two
+ * iterations to gather (a counter, then a verdict) would look impossible
+ * in a stack slot and the branch that uses them would be pruned as dead.
+ */
+struct nft_walk {
+	__u64 pos;
+	__u64 end;
+	__u64 chains[DW_MAX_NFT_CHAINS];
+	__u32 nr_chains;
+	__u8 genbit;
+	struct rule_ref ref;
+	struct nft_rule_facts facts;	/* of the rule being walked */
 };
 
 /* Classify one expression by its type's name; queue jump targets. */
@@ -397,7 +443,7 @@ static __always_inline void nft_expr_facts(struct nft_walk *w,
 				(__u64)BPF_CORE_READ(imm, data.verdict.chain);
 	} else if (name_is(name, "reject\0\0")) {
 		facts->verdict = DW_VERDICT_REJECT;
-	} else if (name_is(name, "target\0\0")) {
+	} else if (have_xtables && name_is(name, "target\0\0")) {
 		/* iptables-nft keeps x_tables targets; ops->data is the target. */
 		struct xt_target *target = BPF_CORE_READ(ops, data);
 		char tname[8] = {};
@@ -412,7 +458,6 @@ struct expr_walk {
 	struct nft_walk *walk;
 	__u64 pos;
 	__u64 end;
-	struct nft_rule_facts facts;
 };
 
 /* One expression per call: the verifier checks this body only once. */
@@ -425,7 +470,7 @@ static long nft_walk_expr(__u64 i, void *ctx)
 	if (x->pos >= x->end)
 		return 1;
 	size = BPF_CORE_READ(e, ops, size);
-	nft_expr_facts(x->walk, e, &x->facts);
+	nft_expr_facts(x->walk, e, &x->walk->facts);
 	if (!size)
 		return 1;
 	x->pos += size;
@@ -443,11 +488,13 @@ static long nft_walk_rule(__u64 i, void *ctx)
 	x.pos = w->pos + bpf_core_field_offset(struct nft_rule_dp, data);
 	x.end = x.pos + BPF_CORE_READ_BITFIELD_PROBED(rule, dlen);
 	w->ref.index++;
+	w->facts.counter = 0;
+	w->facts.verdict = 0;
 	bpf_loop(DW_MAX_NFT_EXPRS, nft_walk_expr, &x, 0);
-	if (x.facts.verdict && x.facts.counter) {
-		w->ref.verdict = x.facts.verdict;
+	if (w->facts.verdict && w->facts.counter) {
+		w->ref.verdict = w->facts.verdict;
 		w->ref.handle = BPF_CORE_READ_BITFIELD_PROBED(rule, handle);
-		cache_add(x.facts.counter, &w->ref);
+		cache_add(w->facts.counter, &w->ref);
 	}
 	w->pos = x.end;
 	return 0;
@@ -585,60 +632,86 @@ static __always_inline int tables_at(struct nf_hook_entries *entries,
 	return found;
 }
 
+/* The nf_tables module's own per-namespace state, as older kernels lay it. */
+struct nftables_pernet___net_generic {
+	unsigned int base_seq;
+} __attribute__((preserve_access_index));
+
+/* This namespace's nf_tables commit sequence, wherever the kernel keeps it. */
+static __always_inline __u32 nft_base_seq(struct net *net)
+{
+	struct nftables_pernet___net_generic *pernet = NULL;
+	struct net_generic *gen;
+	__u32 id = 0;
+
+	if (bpf_core_field_exists(net->nft.base_seq))
+		return BPF_CORE_READ(net, nft.base_seq);
+	if (!nf_tables_net_id_addr ||
+	    bpf_probe_read_kernel(&id, sizeof(id), (void *)nf_tables_net_id_addr))
+		return 0;
+	gen = BPF_CORE_READ(net, gen);
+	/* net_generic's ptr[] overlays the whole struct, indexed by id. */
+	if (!gen || bpf_probe_read_kernel(&pernet, sizeof(pernet),
+					  (void *)gen + id * sizeof(void *)) ||
+	    !pernet)
+		return 0;
+	return BPF_CORE_READ(pernet, base_seq);
+}
+
 static __always_inline struct table_key table_key_of(struct net *net,
-						     struct hook_table *ht,
+						     const struct hook_table *ht,
 						     __u8 *genbit)
 {
 	struct table_key key = { .priv = ht->priv };
 	struct xt_table *table = (void *)key.priv;
+	__u32 seq;
 
 	if (ht->kind == DW_RULE_XT) {
-		key.generation = (__u64)BPF_CORE_READ(table, private);
-	} else {
-		*genbit = BPF_CORE_READ(net, nft.gencursor);
-		/* Any commit bumps base_seq: covers jumped-to chains too. */
-		key.generation = ((__u64)BPF_CORE_READ(net, nft.base_seq) << 1) |
-				 *genbit;
+		if (have_xtables)
+			key.generation = (__u64)BPF_CORE_READ(table, private);
+		return key;
 	}
+	*genbit = BPF_CORE_READ(net, nft.gencursor);
+	/* Any commit bumps base_seq: covers jumped-to chains too. An unknown
+	 * sequence leaves no cache: the drop falls back to userspace. */
+	seq = nft_base_seq(net);
+	key.generation = seq ? ((__u64)seq << 1) | *genbit : 0;
 	return key;
 }
 
-/* Walk the table's rules and cache its dropping entries (priming only). */
-static __always_inline struct table_cache *table_cache_build(struct net *net,
-							     struct hook_table *ht)
+/*
+ * This CPU's cache of the table's current generation; the first watched
+ * packet to enter it on this CPU walks its rules.
+ */
+static __always_inline struct table_cache *table_cache_get(struct net *net,
+							   const struct hook_table *ht,
+							   struct table_key *key)
 {
 	struct table_cache *cache;
-	struct table_key key;
 	__u8 genbit = 0;
 	__u32 zero = 0;
 
-	key = table_key_of(net, ht, &genbit);
-	cache = bpf_map_lookup_elem(&table_caches, &key);
-	/* Another CPU inserted the key: this CPU's copy starts empty. */
-	if (cache && cache->count)
+	*key = table_key_of(net, ht, &genbit);
+	if (!key->generation)
+		return NULL;
+	cache = bpf_map_lookup_elem(&table_caches, key);
+	/* Another CPU inserted the key: this CPU's copy starts zeroed. */
+	if (cache && cache->built)
 		return cache;
 	cache = bpf_map_lookup_elem(&cache_scratch, &zero);
 	if (!cache)
 		return NULL;
+	cache->built = 1;
 	cache->count = 0;
 	cache->truncated = 0;
-	if (ht->kind == DW_RULE_XT)
-		xt_build((void *)ht->priv);
-	else
+	if (ht->kind == DW_RULE_XT) {
+		if (have_xtables)
+			xt_build((void *)ht->priv);
+	} else if (have_nftables) {
 		nft_build((void *)ht->priv, genbit);
-	bpf_map_update_elem(&table_caches, &key, cache, BPF_ANY);
-	return bpf_map_lookup_elem(&table_caches, &key);
-}
-
-/* The cached entries of the table's current generation, if primed. */
-static __always_inline struct table_cache *table_cache_find(struct net *net,
-							    struct hook_table *ht)
-{
-	struct table_key key;
-	__u8 genbit = 0;
-
-	key = table_key_of(net, ht, &genbit);
-	return bpf_map_lookup_elem(&table_caches, &key);
+	}
+	bpf_map_update_elem(&table_caches, key, cache, BPF_ANY);
+	return bpf_map_lookup_elem(&table_caches, key);
 }
 
 static __always_inline __u32 slot_index(__u8 pf, __u8 hook, __u8 slot)
@@ -646,126 +719,144 @@ static __always_inline __u32 slot_index(__u8 pf, __u8 hook, __u8 slot)
 	return (pf == 10 ? 5 * DW_NF_SLOTS : 0) + hook * DW_NF_SLOTS + slot;
 }
 
-/* ---- comparing counters ---- */
+/* ---- snapshots at entry, comparison at the drop ---- */
 
-struct compare_result {
-	__u32 moved;
-	__u32 unprimed;
-	bool prime;
+/* The snapshot's loop context. */
+struct counter_walk {
 	struct table_cache *cache;
+	__u32 position;
+};
+
+/* The comparison's tally, in a map value for the reason nft_walk is. */
+struct compare_tally {
+	__u32 position;
+	__u32 moved;
 	struct rule_ref first;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct compare_tally);
+} compare_scratch SEC(".maps");
+
+static long snapshot_entry(__u64 i, void *ctx)
+{
+	struct counter_walk *w = ctx;
+	struct cached_entry *entry;
+
+	if (i >= w->cache->count || i >= DW_MAX_DROP_ENTRIES)
+		return 1;
+	entry = &w->cache->entries[i];
+	entry->seen[w->position & (DW_POSITIONS - 1)] =
+		read_percpu_u64(entry->counter);
+	return 0;
+}
+
+/*
+ * bpf_loop takes a stack context: the table it compares, and the tally,
+ * which is map-held.
+ */
+struct compare_ctx {
+	struct table_cache *cache;
+	struct compare_tally *tally;
 };
 
 static long compare_entry(__u64 i, void *ctx)
 {
-	struct compare_result *res = ctx;
+	struct compare_ctx *c = ctx;
+	struct compare_tally *w = c->tally;
 	struct cached_entry *entry;
-	__u64 now, *seen;
 
-	if (i >= res->cache->count || i >= DW_MAX_DROP_ENTRIES)
+	if (i >= c->cache->count || i >= DW_MAX_DROP_ENTRIES)
 		return 1;
-	entry = &res->cache->entries[i];
-	now = read_percpu_u64(entry->counter) + 1;
-	seen = &entry->seen;
-	if (!*seen) {
-		res->unprimed++;
-	} else if (*seen != now && !res->prime) {
-		if (!res->moved)
-			__builtin_memcpy(&res->first, &entry->ref, sizeof(res->first));
-		res->moved++;
-	}
-	*seen = now;
+	entry = &c->cache->entries[i];
+	if (entry->seen[w->position & (DW_POSITIONS - 1)] ==
+	    read_percpu_u64(entry->counter))
+		return 0;
+	if (!w->moved)
+		__builtin_memcpy(&w->first, &entry->ref, sizeof(w->first));
+	w->moved++;
 	return 0;
 }
 
-static __always_inline void compare_table(struct table_cache *cache,
-					  struct compare_result *res)
+/* Snapshot one table for the packet noted at pos; remember its key. */
+static __always_inline void snapshot_table(struct net *net,
+					   const struct hook_table *ht,
+					   struct hook_position *pos,
+					   __u32 position)
 {
-	res->cache = cache;
-	bpf_loop(DW_MAX_DROP_ENTRIES, compare_entry, res, 0);
+	struct counter_walk w = { .position = position };
+	struct table_key key;
+	__u32 n = pos->tables;
+
+	if (n >= DW_NOTE_TABLES)
+		return;
+	w.cache = table_cache_get(net, ht, &key);
+	if (!w.cache)
+		return;
+	bpf_loop(DW_MAX_DROP_ENTRIES, snapshot_entry, &w, 0);
+	pos->keys[n] = key;
+	pos->tables = n + 1;
 }
 
-/*
- * Priming: find the tables behind this slot, cache their dropping entries
- * and record this CPU's counters as the baseline.
- */
-static __always_inline void prime_slot_tables(struct net *net, __u8 pf,
-					      __u8 hook, __u8 slot,
-					      struct compare_result *res)
+/* The tables behind a sentinel slot, re-read when the hook array changed. */
+static __always_inline struct slot_tables *slot_tables_of(struct net *net,
+							  __u8 pf, __u8 hook,
+							  __u8 slot)
 {
 	__u32 idx = slot_index(pf, hook, slot);
 	struct slot_priority *sp = bpf_map_lookup_elem(&slot_priorities, &idx);
 	struct slot_tables *st = bpf_map_lookup_elem(&slot_tables, &idx);
-	struct table_cache *cache;
-	int i;
+	struct nf_hook_entries *entries;
 
 	if (!sp || !sp->valid || !st)
-		return;
-	st->hook_entries = (__u64)hook_entries_of(net, pf, hook);
-	st->count = tables_at((void *)st->hook_entries, sp->priority, st->tables);
-	for (i = 0; i < 2 && i < st->count; i++) {
-		cache = table_cache_build(net, &st->tables[i]);
-		if (cache)
-			compare_table(cache, res);
+		return NULL;
+	entries = hook_entries_of(net, pf, hook);
+	if (st->hook_entries != (__u64)entries) {
+		st->hook_entries = (__u64)entries;
+		st->count = tables_at(entries, sp->priority, st->tables);
 	}
+	return st;
 }
 
 /*
- * At a drop: compare the counters of the tables priming found behind this
- * slot. A changed hook array or table generation means priming is stale.
+ * At a netfilter drop of a watched packet: which dropping entry of the
+ * tables it last entered moved since its snapshot.
  */
-static __always_inline void compare_slot(struct net *net, __u8 pf, __u8 hook,
-					 __u8 slot, struct compare_result *res)
-{
-	__u32 idx = slot_index(pf, hook, slot);
-	struct slot_tables *st = bpf_map_lookup_elem(&slot_tables, &idx);
-	struct table_cache *cache;
-	int i;
-
-	if (!st || !st->hook_entries ||
-	    st->hook_entries != (__u64)hook_entries_of(net, pf, hook)) {
-		res->unprimed++;
-		return;
-	}
-	for (i = 0; i < 2 && i < st->count; i++) {
-		cache = table_cache_find(net, &st->tables[i]);
-		if (cache)
-			compare_table(cache, res);
-		else
-			res->unprimed++;
-	}
-}
-
-static __always_inline void attribute_drop(struct sk_buff *skb,
+static __always_inline void attribute_drop(const struct hook_position *pos,
+					   __u32 position,
 					   struct drop_event *ev)
 {
-	struct compare_result res = {};
-	struct net *net;
-	__u32 zero = 0;
-	__u64 *requests;
+	struct compare_tally *w;
+	struct compare_ctx ctx;
+	__u32 i, zero = 0, missing = 0;
 
-	if (!(ev->flags & DW_EV_HAS_HOOK))
+	w = bpf_map_lookup_elem(&compare_scratch, &zero);
+	if (!w)
 		return;
-	net = BPF_CORE_READ(skb, dev, nd_net.net);
-	if (!net)
-		return;
-	compare_slot(net, ev->nf_pf, ev->nf_hook, ev->nf_slot, &res);
-	ev->rule_moved = res.moved > 255 ? 255 : res.moved;
-	if (res.moved == 1)
+	ctx.tally = w;
+	w->position = position;
+	w->moved = 0;
+	for (i = 0; i < DW_NOTE_TABLES && i < pos->tables; i++) {
+		ctx.cache = bpf_map_lookup_elem(&table_caches, &pos->keys[i]);
+		if (ctx.cache)
+			bpf_loop(DW_MAX_DROP_ENTRIES, compare_entry, &ctx, 0);
+		else
+			missing++;
+	}
+	ev->rule_moved = w->moved > 255 ? 255 : w->moved;
+	if (w->moved == 1)
 		ev->rule_state = DW_ATTR_EXACT;
-	else if (res.moved > 1)
+	else if (w->moved > 1)
 		ev->rule_state = DW_ATTR_AMBIGUOUS;
-	else if (res.unprimed)
+	else if (missing || !pos->tables)
 		ev->rule_state = DW_ATTR_UNPRIMED;
 	else
 		ev->rule_state = DW_ATTR_NOMOVE;
-	if (res.moved)
-		__builtin_memcpy(&ev->rule, &res.first, sizeof(ev->rule));
-	if (res.unprimed) {
-		requests = bpf_map_lookup_elem(&reprime_requests, &zero);
-		if (requests)
-			__sync_fetch_and_add(requests, 1);
-	}
+	if (w->moved)
+		__builtin_memcpy(&ev->rule, &w->first, sizeof(ev->rule));
 }
 
 #endif /* ATTRIB_BPF_H */

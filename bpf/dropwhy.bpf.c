@@ -24,6 +24,11 @@ const volatile bool have_consumed_reason = false;
 const volatile __u32 netfilter_drop_reason = 0;
 const volatile bool have_netfilter_reason = false;
 const volatile __u64 hidden_reasons[DW_HIDE_WORDS] = {};
+/* The watch set's ports, and whether some entry matches any port. */
+const volatile __u64 watch_ports[DW_PORT_WORDS] = {};
+const volatile bool watch_any_port = false;
+/* [start, end) of functions that free a closing socket's queues. */
+const volatile __u64 hidden_funcs[DW_HIDE_FUNCS][2] = {};
 /* Wake the reader once this many bytes wait; it also drains on a timer. */
 const volatile __u64 wakeup_bytes = 64 * sizeof(struct drop_event);
 
@@ -76,30 +81,50 @@ static __always_inline bool reason_hidden(__u32 reason)
 	return hidden_reasons[word] & (1ULL << (reason % 64));
 }
 
+/*
+ * Kernels that free a closing socket's queues without a reason of their
+ * own (NOT_SPECIFIED before QUEUE_PURGE/SOCKET_CLOSE existed) are told by
+ * where the free happens.
+ */
+static __always_inline bool location_hidden(__u64 location)
+{
+	int i;
+
+	for (i = 0; i < DW_HIDE_FUNCS; i++)
+		if (location >= hidden_funcs[i][0] && location < hidden_funcs[i][1])
+			return true;
+	return false;
+}
+
+/* Is some watch entry on this port? A bitmap look before a hash lookup. */
+static __always_inline bool port_in_watch_set(__u16 port)
+{
+	__u32 word = port / 64;
+
+	barrier_var(word);
+	if (word >= DW_PORT_WORDS)
+		return false;
+	return watch_ports[word] & (1ULL << (port % 64));
+}
+
 static __always_inline bool endpoint_watched(__u8 family, const __u8 *addr,
 					     __u16 port)
 {
 	struct watch_key key = { .family = family, .port = port };
 
+	if (!port_in_watch_set(port) && !watch_any_port)
+		return false;
 	__builtin_memcpy(key.addr, addr, DW_ADDR_LEN);
-	if (bpf_map_lookup_elem(&watch_set, &key))
+	if (port_in_watch_set(port) && bpf_map_lookup_elem(&watch_set, &key))
 		return true;
+	if (!watch_any_port)
+		return false;
 	key.port = 0;
 	return bpf_map_lookup_elem(&watch_set, &key) != NULL;
 }
 
-/* Our own priming packets: protocol 253 between all-zero addresses. */
-static __always_inline bool is_prime_packet(const struct drop_event *ev)
-{
-	const __u64 *s = (const void *)ev->saddr, *d = (const void *)ev->daddr;
-
-	return ev->l4proto == DW_PRIME_PROTO && !s[0] && !s[1] && !d[0] && !d[1];
-}
-
 static __always_inline bool event_watched(const struct drop_event *ev)
 {
-	if (is_prime_packet(ev))
-		return false;
 	if (watch_all)
 		return true;
 	if (ev->family == DW_FAMILY_NONE)
@@ -109,32 +134,6 @@ static __always_inline bool event_watched(const struct drop_event *ev)
 	return (ev->flags & DW_EV_HAS_CT) &&
 	       endpoint_watched(ev->family, ev->orig_daddr, ev->orig_dport);
 }
-
-struct hook_position {
-	__u64 skb;
-	__u8 pf;
-	__u8 hook;
-	__u8 slot;
-};
-
-/*
- * A few recent positions per CPU, not one: a REJECT sends its reply
- * through the output hooks before the rejected packet is freed, and that
- * reply must not erase the note of the packet it answers.
- */
-#define DW_POSITIONS	4
-
-struct position_ring {
-	__u32 next;
-	struct hook_position slots[DW_POSITIONS];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct position_ring);
-} last_position SEC(".maps");
 
 #include "attrib.bpf.h"
 
@@ -163,9 +162,12 @@ static __always_inline void submit(struct drop_event *ev, __u32 slot)
 		count(&lost_events, 0);
 }
 
-/* Where in the hook chain this skb was last seen, if a sentinel saw it. */
-static __always_inline void note_hook(struct sk_buff *skb,
-				      struct drop_event *ev)
+/*
+ * The note a table entry probe left for this skb, consumed: a recycled skb
+ * must not inherit it. Returns its ring position, or -1.
+ */
+static __always_inline int take_note(struct sk_buff *skb,
+				     struct hook_position *out)
 {
 	struct position_ring *ring;
 	struct hook_position *pos;
@@ -174,48 +176,59 @@ static __always_inline void note_hook(struct sk_buff *skb,
 
 	ring = bpf_map_lookup_elem(&last_position, &zero);
 	if (!ring)
-		return;
+		return -1;
 	for (i = 0; i < DW_POSITIONS; i++) {
 		pos = &ring->slots[i];
 		if (pos->skb != (__u64)skb)
 			continue;
-		ev->nf_pf = pos->pf;
-		ev->nf_hook = pos->hook;
-		ev->nf_slot = pos->slot;
-		ev->flags |= DW_EV_HAS_HOOK;
-		/* The note is consumed: a recycled skb must not inherit it. */
+		__builtin_memcpy(out, pos, sizeof(*out));
 		pos->skb = 0;
-		return;
+		return i;
 	}
+	return -1;
+}
+
+static __always_inline bool is_netfilter_drop(__u32 reason, bool has_reason)
+{
+	return !has_reason || !have_netfilter_reason ||
+	       reason == netfilter_drop_reason;
 }
 
 /*
  * Decode the skb into the per-CPU scratch event, keep it only if it is
- * watched, count it, and copy it to the ring buffer. Unwatched drops cost
- * a header parse and two hash lookups, and never touch the ring buffer.
+ * watched, count it, and copy it to the ring buffer. A netfilter drop of a
+ * packet the entry probe found unwatched ends at the note: no parse.
  */
 static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 				       __u32 reason, bool has_reason)
 {
 	__u32 zero = 0, slot = DW_REASON_UNKNOWN;
+	struct hook_position note;
 	struct drop_event *ev;
+	int position = -1;
 
-	if (has_reason && reason_hidden(reason))
+	if ((has_reason && reason_hidden(reason)) || location_hidden(location))
 		return 0;
+	if (is_netfilter_drop(reason, has_reason)) {
+		position = take_note(skb, &note);
+		if (position >= 0 && !note.watched)
+			return 0;
+	}
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!ev)
 		return 0;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	if (parse_skb(skb, ev, have_conntrack))
 		return 0;
-	/* Every netfilter drop moves the baselines, watched or not. */
-	if (!has_reason || !have_netfilter_reason ||
-	    reason == netfilter_drop_reason) {
-		note_hook(skb, ev);
-		attribute_drop(skb, ev);
-	}
 	if (!event_watched(ev))
 		return 0;
+	if (position >= 0) {
+		ev->nf_pf = note.pf;
+		ev->nf_hook = note.hook;
+		ev->nf_slot = note.slot;
+		ev->flags |= DW_EV_HAS_HOOK;
+		attribute_drop(&note, position, ev);
+	}
 	parse_device(skb, ev);
 
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -263,112 +276,230 @@ int tracepoint_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	return handle_drop(skb, location, reason, has_reason);
 }
 
+/* ---- table entry probes ---- */
+
 /*
- * Hook-chain sentinels. Each runs just before one table's priority at a
- * hook and notes, per CPU, which skb passed which slot. A packet that the
- * table then drops is freed on the same CPU before any other packet can
- * overwrite the note, so kfree_skb reads back where it died. No filtering
- * here: a map write is cheaper than deciding whether the packet is watched.
+ * Could this packet be watched? The same test as event_watched on the
+ * destination and the conntrack original destination, from the headers
+ * alone; anything it cannot read cheaply counts as maybe watched, and the
+ * drop then decides on the full parse.
  */
-static __always_inline int note_position(struct bpf_nf_ctx *ctx, __u8 slot)
+/* The network and transport headers as one read: IPv6 and its ports. */
+#define DW_PEEK_LEN	(sizeof(struct ipv6hdr) + sizeof(struct dw_l4_ports))
+
+/*
+ * The destination a table entry probe sees: family, zero-padded address
+ * and port (0 without one). Returns 1 when it cannot tell cheaply
+ * (fragments, extension headers): the drop then decides on the full parse.
+ */
+static __always_inline int peek_destination(struct sk_buff *skb, __u8 *family,
+					    __u8 *daddr, __u16 *dport)
+{
+	unsigned char *head = skb->head;
+	__u16 nh_off = skb->network_header;
+	__u8 buf[DW_PEEK_LEN], proto;
+	__u32 l4_off;
+
+	if (nh_off == (__u16)~0U || !head ||
+	    bpf_probe_read_kernel(buf, sizeof(buf), head + nh_off))
+		return -1;
+	if (buf[0] >> 4 == 4) {
+		struct iphdr *ip = (void *)buf;
+
+		*family = DW_FAMILY_IPV4;
+		/* Watch keys hold IPv4 addresses zero-padded to 16 bytes. */
+		__builtin_memcpy(daddr, &ip->daddr, 4);
+		proto = ip->protocol;
+		l4_off = ip->ihl * 4;
+		if (bpf_ntohs(ip->frag_off) & DW_IP_OFFMASK)
+			return 1;
+	} else if (buf[0] >> 4 == 6) {
+		struct ipv6hdr *ip6 = (void *)buf;
+
+		*family = DW_FAMILY_IPV6;
+		__builtin_memcpy(daddr, &ip6->daddr, DW_ADDR_LEN);
+		proto = ip6->nexthdr;
+		l4_off = sizeof(*ip6);
+	} else {
+		return -1;
+	}
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	    proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP) {
+		/* IPv4 options longer than the read: let the drop decide. */
+		if (l4_off > sizeof(buf) - sizeof(struct dw_l4_ports))
+			return 1;
+		barrier_var(l4_off);
+		if (l4_off > sizeof(buf) - sizeof(struct dw_l4_ports))
+			return 1;
+		*dport = bpf_ntohs(((struct dw_l4_ports *)(buf + l4_off))->dest);
+	} else if (*family == DW_FAMILY_IPV6 && proto != DW_IPPROTO_ICMPV6) {
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Could this packet be watched? The same test as event_watched on the
+ * destination and the conntrack original destination, from the headers
+ * alone. Runs for every packet entering a table, so skb fields are read
+ * directly (the probes get a BTF-typed skb) and the watch set's port
+ * bitmap answers most packets before any hash lookup.
+ */
+static __always_inline bool skb_maybe_watched(struct sk_buff *skb)
+{
+	__u8 family = 0, daddr[DW_ADDR_LEN] = {}, orig[DW_ADDR_LEN] = {};
+	struct nf_conntrack_tuple tuple;
+	__u16 dport = 0;
+	struct nf_conn *ct;
+	int peeked;
+
+	if (watch_all)
+		return true;
+	peeked = peek_destination(skb, &family, daddr, &dport);
+	if (peeked)
+		return peeked > 0;
+	if (endpoint_watched(family, daddr, dport))
+		return true;
+	if (!have_conntrack || !bpf_core_field_exists(skb->_nfct))
+		return false;
+	ct = (void *)(skb->_nfct & ~DW_NFCT_INFOMASK);
+	if (!ct)
+		return false;
+	if (BPF_CORE_READ_INTO(&tuple, ct, tuplehash[0].tuple))
+		return true;
+	copy_ct_addr(orig, &tuple.dst.u3, family);
+	return endpoint_watched(family, orig, bpf_ntohs(tuple.dst.u.all));
+}
+
+/*
+ * Note, per CPU, which skb entered which table; for a packet that may be
+ * watched, also snapshot the counters of the tables' dropping entries. A
+ * packet the table drops is freed on this CPU before the ring wraps.
+ */
+static __always_inline struct hook_position *
+note_entry(struct sk_buff *skb, __u8 pf, __u8 hook, __u8 slot, __u32 *position)
 {
 	struct position_ring *ring;
 	struct hook_position *pos;
 	__u32 zero = 0, i;
-	__u64 skb = (__u64)ctx->skb;
 
 	ring = bpf_map_lookup_elem(&last_position, &zero);
 	if (!ring)
-		return DW_NF_ACCEPT;
+		return NULL;
 	/* The same packet moving on overwrites its own note. */
-	i = ring->slots[ring->next % DW_POSITIONS].skb == skb ?
+	i = ring->slots[ring->next % DW_POSITIONS].skb == (__u64)skb ?
 		ring->next : ring->next + 1;
 	pos = &ring->slots[i % DW_POSITIONS];
 	ring->next = i;
-	pos->skb = skb;
-	pos->pf = ctx->state->pf;
-	pos->hook = ctx->state->hook;
+	pos->skb = (__u64)skb;
+	pos->pf = pf;
+	pos->hook = hook;
 	pos->slot = slot;
-	return DW_NF_ACCEPT;
+	pos->tables = 0;
+	pos->watched = skb_maybe_watched(skb);
+	*position = i % DW_POSITIONS;
+	return pos->watched ? pos : NULL;
 }
 
 /*
- * One program per slot: netfilter links carry no cookie to tell them
- * apart. Slot i sits before the i-th table at a hook, in priority order.
+ * Hook-chain sentinels (BPF netfilter links, Linux 6.4): each runs just
+ * before one table's priority at a hook. One program per slot: netfilter
+ * links carry no cookie to tell them apart. Slot i sits before the i-th
+ * table at a hook, in priority order.
  */
+static __always_inline int sentinel(struct bpf_nf_ctx *ctx, __u8 slot)
+{
+	const struct nf_hook_state *state = ctx->state;
+	struct hook_position *pos;
+	struct slot_tables *st;
+	__u32 position, i;
+
+	pos = note_entry(ctx->skb, state->pf, state->hook, slot, &position);
+	if (!pos)
+		return DW_NF_ACCEPT;
+	st = slot_tables_of(state->net, state->pf, state->hook, slot);
+	for (i = 0; st && i < DW_NOTE_TABLES && i < st->count; i++)
+		snapshot_table(state->net, &st->tables[i], pos, position);
+	return DW_NF_ACCEPT;
+}
+
 SEC("netfilter")
 int netfilter_slot0(struct bpf_nf_ctx *ctx)
 {
-	return note_position(ctx, 0);
+	return sentinel(ctx, 0);
 }
 
 SEC("netfilter")
 int netfilter_slot1(struct bpf_nf_ctx *ctx)
 {
-	return note_position(ctx, 1);
+	return sentinel(ctx, 1);
 }
 
 SEC("netfilter")
 int netfilter_slot2(struct bpf_nf_ctx *ctx)
 {
-	return note_position(ctx, 2);
+	return sentinel(ctx, 2);
 }
 
 SEC("netfilter")
 int netfilter_slot3(struct bpf_nf_ctx *ctx)
 {
-	return note_position(ctx, 3);
+	return sentinel(ctx, 3);
 }
 
 SEC("netfilter")
 int netfilter_slot4(struct bpf_nf_ctx *ctx)
 {
-	return note_position(ctx, 4);
+	return sentinel(ctx, 4);
 }
 
 SEC("netfilter")
 int netfilter_slot5(struct bpf_nf_ctx *ctx)
 {
-	return note_position(ctx, 5);
+	return sentinel(ctx, 5);
 }
 
-
 /*
- * Run by the loader through BPF_PROG_TEST_RUN on each CPU in turn, in the
- * traced namespace, once per family: finds the tables behind every slot
- * and records this CPU's counter baselines, so that even the first drop is
- * attributed exactly.
+ * Kernels without BPF netfilter links (6.1): fentry on the functions that
+ * run a table, which receive it as an argument. Same note and snapshot;
+ * the table is known exactly, nat tables included.
  */
-struct prime_ctx {
-	struct net *net;
-	struct compare_result res;
-	__u8 pf;
-};
-
-static long prime_slot(__u64 i, void *ctx)
+static __always_inline void table_entry(struct sk_buff *skb,
+					const struct nf_hook_state *state,
+					__u64 priv, __u8 kind)
 {
-	struct prime_ctx *p = ctx;
+	struct hook_table ht = { .priv = priv, .kind = kind };
+	struct hook_position *pos;
+	struct net *net;
+	__u32 position;
 
-	prime_slot_tables(p->net, p->pf, i / DW_NF_SLOTS, i % DW_NF_SLOTS,
-			  &p->res);
+	pos = note_entry(skb, BPF_CORE_READ(state, pf),
+			 BPF_CORE_READ(state, hook), DW_SLOT_TABLE, &position);
+	if (!pos)
+		return;
+	net = BPF_CORE_READ(state, net);
+	snapshot_table(net, &ht, pos, position);
+}
+
+SEC("fentry/ipt_do_table")
+int BPF_PROG(fentry_ipt_do_table, void *priv, struct sk_buff *skb,
+	     const struct nf_hook_state *state)
+{
+	table_entry(skb, state, (__u64)priv, DW_RULE_XT);
 	return 0;
 }
 
-SEC("netfilter")
-int netfilter_prime(struct bpf_nf_ctx *ctx)
+SEC("fentry/ip6t_do_table")
+int BPF_PROG(fentry_ip6t_do_table, void *priv, struct sk_buff *skb,
+	     const struct nf_hook_state *state)
 {
-	const struct nf_hook_state *state = ctx->state;
-	struct net_device *dev = state->in ? state->in : state->out;
-	struct prime_ctx p = {
-		.pf = state->pf,
-		.res.prime = true,
-	};
+	table_entry(skb, state, (__u64)priv, DW_RULE_XT);
+	return 0;
+}
 
-	/* A test run leaves state->net unset; its device is our loopback. */
-	p.net = state->net ? state->net : BPF_CORE_READ(dev, nd_net.net);
-	if (!p.net)
-		return DW_NF_ACCEPT;
-	/* Every hook of the family, whichever hook the test run names. */
-	bpf_loop(5 * DW_NF_SLOTS, prime_slot, &p, 0);
-	return DW_NF_ACCEPT;
+SEC("fentry/nft_do_chain")
+int BPF_PROG(fentry_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
+{
+	table_entry(pkt->skb, pkt->state, (__u64)priv, DW_RULE_NFT);
+	return 0;
 }

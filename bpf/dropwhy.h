@@ -14,6 +14,10 @@
 /* Slot for kernels whose tracepoint carries no reason at all. */
 #define DW_REASON_UNKNOWN	(DW_MAX_REASONS - 1)
 #define DW_HIDE_WORDS		(DW_MAX_REASONS / 64)
+/* The watch set's port bitmap: one bit per port. */
+#define DW_PORT_WORDS		(65536 / 64)
+/* Functions whose frees are housekeeping whatever their reason. */
+#define DW_HIDE_FUNCS		4
 
 /* Address families as they appear in events and watch keys. */
 #define DW_FAMILY_NONE		0
@@ -34,11 +38,10 @@
 #define DW_EV_HAS_L4		(1u << 3)
 #define DW_EV_HAS_HOOK		(1u << 4)
 
-/* The IP protocol of the packets that prime counter baselines. */
-#define DW_PRIME_PROTO		253
-
 /* No netfilter position recorded for the packet. */
 #define DW_HOOK_NONE		0xff
+/* nf_slot of a note from an fentry table probe: no sentinel slot. */
+#define DW_SLOT_TABLE		0xfe
 /* Sentinel programs per hook: the tables one hook can hold. */
 #define DW_NF_SLOTS		6
 
@@ -59,7 +62,7 @@
 #define DW_ATTR_NONE		0	/* not a netfilter drop, or no table */
 #define DW_ATTR_EXACT		1	/* exactly one dropping entry moved */
 #define DW_ATTR_AMBIGUOUS	2	/* several moved; rule is the first */
-#define DW_ATTR_UNPRIMED	3	/* no baseline yet on this CPU */
+#define DW_ATTR_UNPRIMED	3	/* no snapshot: table not walkable */
 #define DW_ATTR_NOMOVE		4	/* none moved: an uncounted rule */
 
 /* The entry that dropped a packet, as the kernel names it. */

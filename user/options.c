@@ -26,7 +26,8 @@ static const char usage_text[] =
 "  -d, --duration SECS      stop after SECS seconds (> 0, fractions allowed)\n"
 "  -n, --netns NAME|PATH|PID  trace the firewall of another network\n"
 "                           namespace (/run/netns/NAME, a path, or a PID's)\n"
-"      --no-hooks           do not place netfilter sentinels (no hook/table)\n"
+"      --no-hooks           no table entry probes: no hook/table, no\n"
+"                           per-packet cost; rules from counter deltas\n"
 "      --housekeeping       also show frees that lose no traffic (socket\n"
 "                           queues purged at close and the like)\n"
 "  -v, --verbose            show libbpf and feature-probe detail\n"
@@ -34,6 +35,8 @@ static const char usage_text[] =
 "Diagnostics (to test the paths other kernels take):\n"
 "      --capture PATH       force tp_btf, tp_btf-noreason (as before 5.17)\n"
 "                           or tracepoint instead of probing\n"
+"      --hooks PATH         force netfilter (BPF netfilter links, 6.4+),\n"
+"                           fentry (on the table functions) or none\n"
 "      --hide-btf-types T,U treat these BTF types as absent (e.g. nf_conn)\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
@@ -42,7 +45,8 @@ static const char usage_text[] =
 "Exit status: 0 success; 1 runtime failure (not root, no BTF, missing\n"
 "kernel feature, load or attach failure); 2 usage error.\n";
 
-enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES, OPT_NO_HOOKS, OPT_CAPTURE };
+enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES, OPT_NO_HOOKS, OPT_HOOKS,
+       OPT_CAPTURE };
 
 static const struct option long_options[] = {
 	{ "watch", required_argument, NULL, 'w' },
@@ -52,6 +56,7 @@ static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "netns", required_argument, NULL, 'n' },
 	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
+	{ "hooks", required_argument, NULL, OPT_HOOKS },
 	{ "housekeeping", no_argument, NULL, OPT_HOUSEKEEPING },
 	{ "hide-btf-types", required_argument, NULL, OPT_HIDE_TYPES },
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
@@ -136,7 +141,13 @@ static int parse_one(int opt, char **argv, struct options *opts)
 		opts->netns = optarg;
 		return 0;
 	case OPT_NO_HOOKS:
-		opts->no_hooks = true;
+		opts->hooks = "none";
+		return 0;
+	case OPT_HOOKS:
+		if (strcmp(optarg, "netfilter") && strcmp(optarg, "fentry") &&
+		    strcmp(optarg, "none"))
+			return usage_error("--hooks takes netfilter, fentry or none, not", optarg);
+		opts->hooks = optarg;
 		return 0;
 	case OPT_HOUSEKEEPING:
 		opts->housekeeping = true;

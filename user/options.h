@@ -15,11 +15,12 @@ struct options {
 	unsigned long max_events;	/* --count; 0: unlimited */
 	double duration_s;	/* --duration; 0: until a signal */
 	const char *netns;	/* --netns NAME|PATH|PID */
-	bool no_hooks;		/* --no-hooks: no netfilter sentinels */
-	/* Testing aids: BTF type names to treat as absent (comma list), and
-	 * a capture path forced instead of probed. */
+	/* Testing aids: BTF type names to treat as absent (comma list), a
+	 * capture path and a hook path (--hooks; "none" is --no-hooks)
+	 * forced instead of probed. */
 	const char *hide_types;
 	const char *capture;
+	const char *hooks;
 };
 
 /*

@@ -144,7 +144,6 @@ void sentinel__prepare(struct dropwhy_bpf *skel, bool enable)
 
 	for (slot = 0; slot < DW_NF_SLOTS; slot++)
 		prepare_program(slot_program(skel, slot), enable);
-	prepare_program(skel->progs.netfilter_prime, enable);
 }
 
 /* The raw BPF_LINK_CREATE that libbpf 1.1 cannot issue for netfilter. */
@@ -225,84 +224,6 @@ int sentinel__publish(const struct sentinel_plan *plan,
 		}
 	}
 	return 0;
-}
-
-struct prime_job {
-	const struct sentinel_plan *plan;
-	int prog_fd;
-};
-
-/*
- * The context a netfilter test run takes is a struct nf_hook_state: hook
- * and pf in its first two bytes, every pointer left zero. At PREROUTING
- * the packet is an Ethernet frame; the program primes every hook anyway.
- */
-#define ETH_HEADER	14
-
-static int prime_family(int prog_fd, int nfproto)
-{
-	__u8 state[48] = { NF_INET_PRE_ROUTING, nfproto };
-	__u8 frame[ETH_HEADER + 40] = {};
-	bool ipv6 = nfproto == DW_NFPROTO_IPV6;
-	__u8 *ip = frame + ETH_HEADER;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.ctx_in = state,
-		.ctx_size_in = sizeof(state),
-		.data_in = frame,
-	);
-
-	frame[12] = ipv6 ? 0x86 : 0x08;
-	frame[13] = ipv6 ? 0xdd : 0x00;
-	ip[0] = ipv6 ? 0x60 : 0x45;
-	/* Protocol 253 (for experiments), all-zero addresses: the capture
-	 * program recognises this packet when the test run frees it. */
-	ip[ipv6 ? 6 : 9] = DW_PRIME_PROTO;
-	opts.data_size_in = (ip - frame) + (ipv6 ? 40 : 20);
-	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-}
-
-static bool family_planned(const struct sentinel_plan *plan, int fam)
-{
-	int hook;
-
-	for (hook = 0; hook < DW_NF_HOOKS; hook++)
-		if (plan->count[fam][hook])
-			return true;
-	return false;
-}
-
-static int prime_all_cpus(void *arg)
-{
-	const struct prime_job *job = arg;
-	int ncpus = libbpf_num_possible_cpus(), cpu, fam, err = 0;
-	cpu_set_t saved, one;
-
-	if (sched_getaffinity(0, sizeof(saved), &saved))
-		return -errno;
-	for (cpu = 0; cpu < ncpus && !err; cpu++) {
-		CPU_ZERO(&one);
-		CPU_SET(cpu, &one);
-		/* CPUs that are offline or not ours cannot be primed. */
-		if (sched_setaffinity(0, sizeof(one), &one))
-			continue;
-		for (fam = 0; fam < DW_NF_FAMILIES && !err; fam++)
-			if (family_planned(job->plan, fam))
-				err = prime_family(job->prog_fd, fam ?
-						   DW_NFPROTO_IPV6 : DW_NFPROTO_IPV4);
-	}
-	sched_setaffinity(0, sizeof(saved), &saved);
-	return err;
-}
-
-int sentinel__prime(const struct sentinel_plan *plan,
-		    struct dropwhy_bpf *skel, int netns_fd)
-{
-	struct prime_job job = {
-		.plan = plan,
-		.prog_fd = bpf_program__fd(skel->progs.netfilter_prime),
-	};
-
-	return in_netns(netns_fd, prime_all_cpus, &job);
 }
 
 struct attach_job {

@@ -46,12 +46,6 @@ void sentinel__detach(struct sentinel_plan *plan);
 /* Tell the BPF side which priority each slot stands for. */
 int sentinel__publish(const struct sentinel_plan *plan,
 		      struct dropwhy_bpf *skel);
-/*
- * Record every CPU's counter baselines now, in netns_fd (-1: ours), by
- * running the prime program on each CPU (Linux 6.4 netfilter test_run).
- */
-int sentinel__prime(const struct sentinel_plan *plan,
-		    struct dropwhy_bpf *skel, int netns_fd);
 /* The slot an event names, or NULL. */
 const struct sentinel_slot *sentinel__slot(const struct sentinel_plan *plan,
 					   int nfproto, int hook, int slot);

@@ -111,9 +111,6 @@ int stream__run(struct stream *s, struct tracer *t)
 		}
 		if (deadline && now_s() >= deadline)
 			break;
-		/* A ruleset changed under us: record the new baselines. */
-		if (tracer__reprime_requested(t))
-			tracer__prime(t);
 	}
 	/* What arrived before the stop still gets printed. */
 	if (!reached_count(s))

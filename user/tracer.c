@@ -38,6 +38,17 @@ static const char *const housekeeping_reasons[] = {
 	"SOCKET_CLOSE",
 };
 
+/*
+ * The same frees by where they happen, for kernels that give them no
+ * reason of their own (NOT_SPECIFIED on 6.1): a closing socket's queues.
+ */
+static const char *const housekeeping_funcs[DW_HIDE_FUNCS] = {
+	"sk_stream_kill_queues",
+	"inet_sock_destruct",
+	"skb_queue_purge",
+	"tcp_write_queue_purge",
+};
+
 enum capture_path {
 	CAPTURE_TP_BTF,		/* tp_btf: BTF-typed args, cheapest */
 	CAPTURE_TRACEPOINT,	/* classic tracepoint through tracefs */
@@ -110,14 +121,60 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-static bool btf_has_type(const struct btf *btf, const struct options *opts,
+/*
+ * The modules whose types and functions attribution uses. Their BTF is
+ * there only while they are loaded: a module loaded after dropwhy starts
+ * is not seen until the next start.
+ */
+static const char *const netfilter_modules[] = {
+	"nf_conntrack", "x_tables", "ip_tables", "ip6_tables", "nf_tables",
+};
+#define NR_MODULES (sizeof(netfilter_modules) / sizeof(netfilter_modules[0]))
+
+struct kernel_btf {
+	const struct btf *vmlinux;
+	struct btf *modules[NR_MODULES];
+};
+
+static void kernel_btf__load(struct kernel_btf *kb, const struct btf *vmlinux)
+{
+	char path[64];
+	size_t i;
+
+	kb->vmlinux = vmlinux;
+	for (i = 0; i < NR_MODULES; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", netfilter_modules[i]);
+		kb->modules[i] = access(path, R_OK) ? NULL :
+			btf__parse_split(path, (struct btf *)vmlinux);
+	}
+}
+
+static void kernel_btf__free(struct kernel_btf *kb)
+{
+	size_t i;
+
+	for (i = 0; i < NR_MODULES; i++)
+		btf__free(kb->modules[i]);
+	memset(kb, 0, sizeof(*kb));
+}
+
+/* In vmlinux or a loaded module's BTF, and not hidden by the user. */
+static bool btf_has_type(const struct kernel_btf *kb, const struct options *opts,
 			 const char *name, int kind)
 {
+	size_t i;
+
 	if (opts->hide_types && listed(opts->hide_types, name)) {
 		log_debug("probe: treating BTF type '%s' as absent (--hide-btf-types)", name);
 		return false;
 	}
-	return btf__find_by_name_kind(btf, name, kind) >= 0;
+	if (btf__find_by_name_kind(kb->vmlinux, name, kind) >= 0)
+		return true;
+	for (i = 0; i < NR_MODULES; i++)
+		if (kb->modules[i] &&
+		    btf__find_by_name_kind(kb->modules[i], name, kind) >= 0)
+			return true;
+	return false;
 }
 
 /*
@@ -156,15 +213,133 @@ static void hide_reasons(struct dropwhy_bpf *skel,
 	}
 }
 
+static void hide_funcs(struct dropwhy_bpf *skel, const struct ksyms *ksyms)
+{
+	uint64_t start, end;
+	size_t i, n = 0;
+
+	for (i = 0; i < DW_HIDE_FUNCS; i++) {
+		if (ksyms__range(ksyms, housekeeping_funcs[i], &start, &end))
+			continue;
+		skel->rodata->hidden_funcs[n][0] = start;
+		skel->rodata->hidden_funcs[n++][1] = end;
+		log_debug("filter: hiding frees in %s (housekeeping)",
+			  housekeeping_funcs[i]);
+	}
+}
+
+/* Kernels without BPF netfilter links: fentry on the table functions. */
+struct fentry_target {
+	const char *func;
+	struct bpf_program *prog;
+};
+
+static void fentry_targets(struct dropwhy_bpf *skel, struct fentry_target *out)
+{
+	out[0] = (struct fentry_target){ "ipt_do_table", skel->progs.fentry_ipt_do_table };
+	out[1] = (struct fentry_target){ "ip6t_do_table", skel->progs.fentry_ip6t_do_table };
+	out[2] = (struct fentry_target){ "nft_do_chain", skel->progs.fentry_nft_do_chain };
+}
+#define NR_FENTRY 3
+
+/* The BTF (vmlinux or a loaded module's) that defines function name. */
+static const struct btf *btf_of_func(const struct kernel_btf *kb,
+				     const char *name, __s32 *id)
+{
+	size_t i;
+
+	*id = btf__find_by_name_kind(kb->vmlinux, name, BTF_KIND_FUNC);
+	if (*id >= 0)
+		return kb->vmlinux;
+	for (i = 0; i < NR_MODULES; i++) {
+		if (!kb->modules[i])
+			continue;
+		*id = btf__find_by_name_kind(kb->modules[i], name, BTF_KIND_FUNC);
+		if (*id >= 0)
+			return kb->modules[i];
+	}
+	return NULL;
+}
+
+/*
+ * The x_tables do functions take the table as their first argument, a
+ * void *priv, on current kernels (6.1 among them); older ones (5.10)
+ * pass it third. The fentry programs read the newer order only, so the
+ * argument's BTF type decides.
+ */
+static bool first_arg_is_void_ptr(const struct btf *btf, __s32 id)
+{
+	const struct btf_type *proto, *arg;
+
+	proto = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!proto || !btf_is_func_proto(proto) || !btf_vlen(proto))
+		return false;
+	arg = btf__type_by_id(btf, btf_params(proto)[0].type);
+	return arg && btf_is_ptr(arg) && arg->type == 0;
+}
+
+static bool btf_has_func(const struct kernel_btf *kb, const char *name)
+{
+	const struct btf *btf;
+	__s32 id;
+
+	btf = btf_of_func(kb, name, &id);
+	if (!btf)
+		return false;
+	if (strstr(name, "_do_table") && !first_arg_is_void_ptr(btf, id)) {
+		log_debug("hooks: %s does not take the table first (older kernel): no fentry on it",
+			  name);
+		return false;
+	}
+	return true;
+}
+
+/* Load the fentry programs whose function is in BTF (its module loaded). */
+static void configure_fentry(struct tracer *t, struct dropwhy_bpf *skel,
+			     const struct kernel_btf *kb)
+{
+	struct fentry_target targets[NR_FENTRY];
+	size_t i, len = 0;
+	bool on;
+
+	fentry_targets(skel, targets);
+	t->fentry_funcs[0] = '\0';
+	for (i = 0; i < NR_FENTRY; i++) {
+		on = t->hooks == HOOKS_FENTRY && btf_has_func(kb, targets[i].func);
+		bpf_program__set_autoload(targets[i].prog, on);
+		if (on)
+			len += snprintf(t->fentry_funcs + len,
+					sizeof(t->fentry_funcs) - len, "%s%s",
+					len ? " " : "", targets[i].func);
+	}
+}
+
+static bool any_fentry_target(const struct kernel_btf *kb)
+{
+	return btf_has_func(kb, "ipt_do_table") ||
+	       btf_has_func(kb, "ip6t_do_table") ||
+	       btf_has_func(kb, "nft_do_chain");
+}
+
 /*
  * Counter attribution finds tables by their hook functions, whose
  * addresses come from kallsyms; without them it stays off.
  */
 static void configure_attribution(struct tracer *t, struct dropwhy_bpf *skel,
+				  const struct options *opts,
+				  const struct kernel_btf *kb,
 				  const struct ksyms *ksyms,
 				  const struct reason_table *reasons)
 {
 	int code = reasons__code(reasons, "NETFILTER_DROP");
+
+	skel->rodata->have_xtables = btf_has_type(kb, opts, "xt_table", BTF_KIND_STRUCT);
+	skel->rodata->have_nftables = btf_has_type(kb, opts, "nft_rule_dp", BTF_KIND_STRUCT) &&
+				      btf_has_type(kb, opts, "nft_chain", BTF_KIND_STRUCT);
+	if (!skel->rodata->have_xtables)
+		log_debug("attribution: no x_tables types in BTF (module not loaded?): iptables-legacy rules from ruleset snapshots");
+	if (!skel->rodata->have_nftables)
+		log_debug("attribution: no nf_tables rule types in BTF (module not loaded?): nftables rules from ruleset snapshots");
 
 	skel->rodata->have_netfilter_reason = code >= 0;
 	skel->rodata->netfilter_drop_reason = code >= 0 ? code : 0;
@@ -174,14 +349,29 @@ static void configure_attribution(struct tracer *t, struct dropwhy_bpf *skel,
 	skel->rodata->nft_do_chain_ipv4_addr = ksyms__addr(ksyms, "nft_do_chain_ipv4");
 	skel->rodata->nft_do_chain_ipv6_addr = ksyms__addr(ksyms, "nft_do_chain_ipv6");
 	skel->rodata->nft_do_chain_inet_addr = ksyms__addr(ksyms, "nft_do_chain_inet");
-	t->can_attribute = skel->rodata->ipt_do_table_addr ||
-			   skel->rodata->nft_do_chain_ipv4_addr;
-	if (!t->can_attribute)
-		log_debug("attribution: no ipt_do_table/nft_do_chain in kallsyms: kernel counters off");
+	skel->rodata->nf_tables_net_id_addr = ksyms__addr(ksyms, "nf_tables_net_id");
+	if (t->hooks == HOOKS_NETFILTER && !skel->rodata->ipt_do_table_addr &&
+	    !skel->rodata->nft_do_chain_ipv4_addr)
+		log_debug("attribution: no ipt_do_table/nft_do_chain in kallsyms: sentinels cannot find tables");
+}
+
+/* The kernel's quick answer before a watch-set lookup: which ports. */
+static void configure_watch_ports(struct dropwhy_bpf *skel,
+				  const struct options *opts)
+{
+	__u16 port;
+	size_t i;
+
+	for (i = 0; i < opts->watch.count; i++) {
+		port = opts->watch.keys[i].port;
+		if (!port)
+			skel->rodata->watch_any_port = true;
+		skel->rodata->watch_ports[port / 64] |= 1ULL << (port % 64);
+	}
 }
 
 static void configure(struct tracer *t, enum capture_path path,
-		      const struct options *opts, const struct btf *btf,
+		      const struct options *opts, const struct kernel_btf *kb,
 		      const struct ksyms *ksyms,
 		      const struct reason_table *reasons)
 {
@@ -194,17 +384,21 @@ static void configure(struct tracer *t, enum capture_path path,
 				  path == CAPTURE_TP_BTF && !t->has_reason);
 	bpf_program__set_autoload(skel->progs.tracepoint_kfree_skb,
 				  path == CAPTURE_TRACEPOINT);
-	sentinel__prepare(skel, t->has_sentinels);
-	configure_attribution(t, skel, ksyms, reasons);
+	sentinel__prepare(skel, t->hooks == HOOKS_NETFILTER);
+	configure_fentry(t, skel, kb);
+	configure_attribution(t, skel, opts, kb, ksyms, reasons);
 	skel->rodata->watch_all = opts->watch_all;
-	skel->rodata->have_conntrack = btf_has_type(btf, opts, "nf_conn",
+	configure_watch_ports(skel, opts);
+	skel->rodata->have_conntrack = btf_has_type(kb, opts, "nf_conn",
 						    BTF_KIND_STRUCT);
 	if (!skel->rodata->have_conntrack)
 		log_warn("kernel BTF has no conntrack types: orig_* and ct_state will be null");
 	skel->rodata->have_consumed_reason = code >= 0;
 	skel->rodata->consumed_reason = code >= 0 ? code : 0;
-	if (!opts->housekeeping)
+	if (!opts->housekeeping) {
 		hide_reasons(skel, reasons);
+		hide_funcs(skel, ksyms);
+	}
 }
 
 static int ensure_tracefs(void)
@@ -241,17 +435,17 @@ static int fill_watch_set(struct tracer *t, const struct options *opts)
 	return 0;
 }
 
-static int try_path(struct tracer *t, enum capture_path path,
-		    const struct options *opts, const struct btf *btf,
-		    const struct ksyms *ksyms,
-		    const struct reason_table *reasons)
+static int try_path_once(struct tracer *t, enum capture_path path,
+			 const struct options *opts, const struct kernel_btf *kb,
+			 const struct ksyms *ksyms,
+			 const struct reason_table *reasons)
 {
 	int err;
 
 	t->skel = dropwhy_bpf__open();
 	if (!t->skel)
 		return -errno;
-	configure(t, path, opts, btf, ksyms, reasons);
+	configure(t, path, opts, kb, ksyms, reasons);
 	err = dropwhy_bpf__load(t->skel);
 	if (!err)
 		err = fill_watch_set(t, opts);
@@ -266,11 +460,35 @@ static int try_path(struct tracer *t, enum capture_path path,
 	return 0;
 }
 
-static void attach_sentinels(struct tracer *t);
+/*
+ * The table entry probes may be refused (lockdown, a kernel without
+ * fentry, a verifier that disagrees): go on without them.
+ */
+static int try_path(struct tracer *t, enum capture_path path,
+		    const struct options *opts, const struct kernel_btf *kb,
+		    const struct ksyms *ksyms,
+		    const struct reason_table *reasons)
+{
+	int err = try_path_once(t, path, opts, kb, ksyms, reasons);
+
+	if (err && t->hooks == HOOKS_FENTRY)
+		log_warn("cannot load or attach fentry on %s (%s): hook and table will be null",
+			 t->fentry_funcs, strerror(-err));
+	else if (err && t->hooks == HOOKS_NETFILTER)
+		log_warn("cannot load the netfilter sentinels (%s): hook and table will be null",
+			 strerror(-err));
+	if (err && t->hooks != HOOKS_NONE) {
+		t->hooks = HOOKS_NONE;
+		err = try_path_once(t, path, opts, kb, ksyms, reasons);
+	}
+	return err;
+}
+
+static void attach_hooks(struct tracer *t);
 
 /* --capture: take the named path without probing, for tests. */
 static int start_forced(struct tracer *t, const struct options *opts,
-			const struct btf *btf, const struct ksyms *ksyms,
+			const struct kernel_btf *kb, const struct ksyms *ksyms,
 			const struct reason_table *reasons, int args)
 {
 	enum capture_path path = CAPTURE_TP_BTF;
@@ -287,12 +505,12 @@ static int start_forced(struct tracer *t, const struct options *opts,
 		return -1;
 	}
 	log_debug("probe: capture path forced to %s", opts->capture);
-	err = try_path(t, path, opts, btf, ksyms, reasons);
+	err = try_path(t, path, opts, kb, ksyms, reasons);
 	if (err) {
 		log_err("cannot load or attach %s: %s", opts->capture, strerror(-err));
 		return -1;
 	}
-	attach_sentinels(t);
+	attach_hooks(t);
 	return 0;
 }
 
@@ -309,25 +527,55 @@ static int open_netns(struct tracer *t, const struct options *opts)
 	return 0;
 }
 
-static void probe_sentinels(struct tracer *t, const struct options *opts,
-			    const struct btf *btf)
+/*
+ * Where a packet enters a table: BPF netfilter links (6.4+) place a
+ * sentinel before it; older kernels with fentry get the table function's
+ * arguments; without either, rules come from ruleset snapshots alone.
+ */
+static int probe_hooks(struct tracer *t, const struct options *opts,
+		       const struct kernel_btf *kb)
 {
-	if (opts->no_hooks) {
-		log_debug("hooks: sentinels disabled by --no-hooks");
-		return;
-	}
-	t->has_sentinels = sentinel__supported(btf);
-	if (t->has_sentinels)
+	bool links = sentinel__supported(kb->vmlinux);
+	bool fentry = any_fentry_target(kb);
+	const char *forced = opts->hooks;
+
+	if (forced && !strcmp(forced, "none")) {
+		log_debug("hooks: none (--no-hooks): rules from counter deltas between ruleset snapshots");
+		t->hooks = HOOKS_NONE;
+	} else if (forced && !strcmp(forced, "netfilter")) {
+		if (!links) {
+			log_err("--hooks netfilter: kernel lacks BPF netfilter links (struct bpf_nf_ctx not in BTF; Linux 6.4)");
+			return -1;
+		}
+		log_debug("hooks: BPF netfilter links (forced by --hooks): table sentinels");
+		t->hooks = HOOKS_NETFILTER;
+	} else if (forced) {
+		if (!fentry) {
+			log_err("--hooks fentry: no ipt_do_table, ip6t_do_table or nft_do_chain in kernel BTF (modules not loaded?)");
+			return -1;
+		}
+		log_debug("hooks: fentry on the table functions (forced by --hooks)");
+		t->hooks = HOOKS_FENTRY;
+	} else if (links) {
 		log_debug("hooks: BPF netfilter links available (struct bpf_nf_ctx in BTF): table sentinels");
-	else
-		log_debug("hooks: kernel lacks BPF netfilter links (Linux 6.4): no table sentinels");
+		t->hooks = HOOKS_NETFILTER;
+	} else if (fentry) {
+		log_debug("hooks: no BPF netfilter links (struct bpf_nf_ctx not in BTF: kernel before 6.4): fentry on the table functions");
+		t->hooks = HOOKS_FENTRY;
+	} else {
+		log_debug("hooks: no BPF netfilter links and no table functions in BTF: rules from counter deltas between ruleset snapshots");
+		t->hooks = HOOKS_NONE;
+	}
+	return 0;
 }
 
-static void attach_sentinels(struct tracer *t)
+static void attach_hooks(struct tracer *t)
 {
 	int err;
 
-	if (!t->has_sentinels)
+	if (t->hooks == HOOKS_FENTRY)
+		log_debug("fentry: attached to %s", t->fentry_funcs);
+	if (t->hooks != HOOKS_NETFILTER)
 		return;
 	err = sentinel__attach(&t->plan, t->skel, t->netns_fd);
 	if (!err)
@@ -335,64 +583,28 @@ static void attach_sentinels(struct tracer *t)
 	if (err) {
 		log_warn("cannot place netfilter sentinels (%s): hook and table will be null",
 			 strerror(-err));
-		t->has_sentinels = false;
+		t->hooks = HOOKS_NONE;
 		return;
 	}
-	tracer__prime(t);
+	t->has_sentinels = true;
 }
 
-int tracer__prime(struct tracer *t)
+static int start(struct tracer *t, const struct options *opts,
+		 const struct kernel_btf *kb, const struct ksyms *ksyms,
+		 const struct reason_table *reasons)
 {
-	int err;
-
-	if (!t->has_sentinels || !t->can_attribute)
-		return 0;
-	err = sentinel__prime(&t->plan, t->skel, t->netns_fd);
-	if (err)
-		log_warn("cannot record counter baselines (%s): first drops per CPU fall back to ruleset snapshots",
-			 strerror(-err));
-	else
-		log_debug("attribution: counter baselines recorded on every CPU");
-	return err;
-}
-
-bool tracer__reprime_requested(struct tracer *t)
-{
-	__u64 requests = 0;
-	__u32 zero = 0;
-
-	bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.reprime_requests), &zero,
-			    &requests);
-	if (requests == t->reprimes_seen)
-		return false;
-	t->reprimes_seen = requests;
-	return true;
-}
-
-int tracer__start(struct tracer *t, const struct options *opts,
-		  const struct btf *btf, const struct ksyms *ksyms,
-		  const struct reason_table *reasons,
-		  const struct sentinel_plan *plan)
-{
-	int args = kfree_skb_args(btf);
+	int args = kfree_skb_args(kb->vmlinux);
 	int err = -ENOENT;
 
-	memset(t, 0, sizeof(*t));
-	t->netns_fd = -1;
-	if (plan)
-		t->plan = *plan;
-	else
-		sentinel__plan_defaults(&t->plan);
-	if (open_netns(t, opts))
-		return -1;
 	t->has_reason = args >= 4;
-	probe_sentinels(t, opts, btf);
+	if (probe_hooks(t, opts, kb))
+		return -1;
 	if (opts->capture)
-		return start_forced(t, opts, btf, ksyms, reasons, args);
+		return start_forced(t, opts, kb, ksyms, reasons, args);
 	if (args > 0) {
 		log_debug("probe: btf_trace_kfree_skb has %d arguments: drop reason %s",
 			  args, t->has_reason ? "available" : "absent (kernel before 5.17)");
-		err = try_path(t, CAPTURE_TP_BTF, opts, btf, ksyms, reasons);
+		err = try_path(t, CAPTURE_TP_BTF, opts, kb, ksyms, reasons);
 		if (!err)
 			goto attached;
 		log_debug("probe: tp_btf/kfree_skb failed (%s); trying the classic tracepoint",
@@ -402,7 +614,7 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	}
 	if (ensure_tracefs())
 		return -1;
-	err = try_path(t, CAPTURE_TRACEPOINT, opts, btf, ksyms, reasons);
+	err = try_path(t, CAPTURE_TRACEPOINT, opts, kb, ksyms, reasons);
 	if (err) {
 		log_err("cannot load or attach the kfree_skb program: %s%s",
 			strerror(-err), log_verbose ? "" : " (run with -v for libbpf's detail)");
@@ -410,8 +622,30 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	}
 attached:
 	log_debug("capture: %s", t->capture_path);
-	attach_sentinels(t);
+	attach_hooks(t);
 	return 0;
+}
+
+int tracer__start(struct tracer *t, const struct options *opts,
+		  const struct btf *btf, const struct ksyms *ksyms,
+		  const struct reason_table *reasons,
+		  const struct sentinel_plan *plan)
+{
+	struct kernel_btf kb;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->netns_fd = -1;
+	if (plan)
+		t->plan = *plan;
+	else
+		sentinel__plan_defaults(&t->plan);
+	if (open_netns(t, opts))
+		return -1;
+	kernel_btf__load(&kb, btf);
+	err = start(t, opts, &kb, ksyms, reasons);
+	kernel_btf__free(&kb);
+	return err;
 }
 
 int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost)

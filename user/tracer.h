@@ -18,14 +18,21 @@ struct reason_table;
 struct dropwhy_bpf;
 struct ring_buffer;
 
+/* How a packet's entry into a table is seen. */
+enum hook_path {
+	HOOKS_NONE,		/* not at all: rules from ruleset snapshots */
+	HOOKS_NETFILTER,	/* sentinels on BPF netfilter links (6.4+) */
+	HOOKS_FENTRY,		/* fentry on ipt_do_table, nft_do_chain, ... */
+};
+
 struct tracer {
 	struct dropwhy_bpf *skel;
 	struct ring_buffer *rb;
 	const char *capture_path;	/* "tp_btf/kfree_skb", ... */
 	bool has_reason;
-	bool has_sentinels;	/* hook positions are being recorded */
-	bool can_attribute;	/* kernel counters: hook functions known */
-	__u64 reprimes_seen;
+	enum hook_path hooks;
+	bool has_sentinels;	/* sentinels attached: slots name tables */
+	char fentry_funcs[64];	/* the functions fentry attaches to */
 	int netns_fd;		/* --netns target, or -1 */
 	struct sentinel_plan plan;
 };
@@ -42,10 +49,6 @@ int tracer__start(struct tracer *t, const struct options *opts,
 		  const struct btf *btf, const struct ksyms *ksyms,
 		  const struct reason_table *reasons,
 		  const struct sentinel_plan *plan);
-/* Record counter baselines on every CPU (startup, and when asked). */
-int tracer__prime(struct tracer *t);
-/* Did a drop meet counters without a baseline since the last call? */
-bool tracer__reprime_requested(struct tracer *t);
 /* The ring buffer map that carries drop_events. */
 int tracer__events_fd(const struct tracer *t);
 /* Sum the per-CPU totals: reason slots and lost events. */

@@ -44,6 +44,8 @@ static const struct usage_case usage_cases[] = {
 	{ { "-c" }, "missing argument for '-c'" },
 	{ { "extra" }, "unexpected argument 'extra'" },
 	{ { "--json", "extra" }, "unexpected argument 'extra'" },
+	{ { "--hooks", "kprobe" }, "'kprobe'" },
+	{ { "--hooks" }, "missing argument for '--hooks'" },
 };
 
 static void read_back(FILE *file, char *buf, size_t len)
@@ -224,6 +226,22 @@ static void test_help_and_version(void)
  * optind to 1 leaves glibc's position inside the old cluster behind;
  * only optind = 0 reinitialises getopt.
  */
+static void test_hooks(void)
+{
+	static const char *const none[] = { "--no-hooks", NULL };
+	static const char *const fentry[] = { "--hooks", "fentry", NULL };
+	static const char *const no_args[] = { NULL };
+	struct parse_result res;
+
+	parse(no_args, &res);
+	tap_ok(res.opts.hooks == NULL, "hooks: probed by default");
+	parse(none, &res);
+	tap_is_str(res.opts.hooks, "none", "--no-hooks: hooks none");
+	parse(fentry, &res);
+	tap_is_int(res.status, DW_EXIT_OK, "--hooks fentry: status 0");
+	tap_is_str(res.opts.hooks, "fentry", "--hooks fentry: forced");
+}
+
 static void test_reparse(void)
 {
 	static const char *const stop_early[] = { "-hj", NULL };
@@ -253,6 +271,7 @@ int main(void)
 	for (i = 0; i < sizeof(usage_cases) / sizeof(usage_cases[0]); i++)
 		test_usage_case(&usage_cases[i]);
 	test_help_and_version();
+	test_hooks();
 	test_reparse();
 	return tap_done();
 }
