@@ -104,6 +104,8 @@ stage_root() {
 	export HOME=/root LANG=C.UTF-8
 	# shellcheck source=/dev/null
 	. /run/vmtest/env
+	# The tests' patience under emulation (tests/integration/lib.sh).
+	export DW_TIME_SCALE
 	cd "$VMTEST_CWD" || fail "no directory $VMTEST_CWD in the guest"
 
 	note "starting the command"

@@ -5,6 +5,7 @@
 # task's own drop must still be attributed to the right rule, exactly.
 source "$(dirname "$0")/lib.sh"
 require_root
+full_suite_only
 
 FLOOD_PID=""
 stop_flood() {
