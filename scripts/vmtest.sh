@@ -20,7 +20,7 @@ readonly MEM_MB=${VMTEST_MEM:-512}
 # More vCPUs than this only slow TCG's boot down.
 readonly SMP=${VMTEST_SMP:-$(($(nproc) < 4 ? $(nproc) : 4))}
 readonly BOOT_TIMEOUT=${VMTEST_BOOT_TIMEOUT:-120}
-# The guest suite takes about 5 minutes under TCG on 2 host CPUs; twice
+# The guest suite takes about 3 minutes under TCG on 2 host CPUs; twice
 # that means something hangs, and CI must not wait for the full default.
 readonly SUITE_TIMEOUT=600
 # How much longer the tests wait for the system under test (dropwhy
