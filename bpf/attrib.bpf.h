@@ -31,18 +31,22 @@
 #define DW_NF_DROP		0
 #define DW_XT_DROP_VERDICT	(-1)	/* -NF_DROP - 1 */
 
-/* Kernel function addresses from kallsyms, set by the loader. */
-const volatile __u64 ipt_do_table_addr = 0;
-const volatile __u64 ip6t_do_table_addr = 0;
-const volatile __u64 nft_do_chain_ipv4_addr = 0;
-const volatile __u64 nft_do_chain_ipv6_addr = 0;
-const volatile __u64 nft_do_chain_inet_addr = 0;
+/*
+ * Kernel function addresses from kallsyms. Not rodata: the loader writes
+ * them after the programs load and before they attach, because it reads
+ * kallsyms only once libbpf has freed its copy of the kernel BTF.
+ */
+__u64 ipt_do_table_addr;
+__u64 ip6t_do_table_addr;
+__u64 nft_do_chain_ipv4_addr;
+__u64 nft_do_chain_ipv6_addr;
+__u64 nft_do_chain_inet_addr;
 /*
  * Where nf_tables keeps its per-namespace id (kallsyms), for kernels whose
  * base_seq lives in the module's net_generic area rather than in struct
  * net (before it moved into netns_nftables).
  */
-const volatile __u64 nf_tables_net_id_addr = 0;
+__u64 nf_tables_net_id_addr;
 /* x_tables counters are per-CPU only on SMP kernels. */
 const volatile bool percpu_counters = true;
 /*

@@ -27,8 +27,11 @@ const volatile __u64 hidden_reasons[DW_HIDE_WORDS] = {};
 /* The watch set's ports, and whether some entry matches any port. */
 const volatile __u64 watch_ports[DW_PORT_WORDS] = {};
 const volatile bool watch_any_port = false;
-/* [start, end) of functions that free a closing socket's queues. */
-const volatile __u64 hidden_funcs[DW_HIDE_FUNCS][2] = {};
+/*
+ * [start, end) of functions that free a closing socket's queues; from
+ * kallsyms, written after load like the addresses in attrib.bpf.h.
+ */
+__u64 hidden_funcs[DW_HIDE_FUNCS][2];
 /* Wake the reader once this many bytes wait; it also drains on a timer. */
 const volatile __u64 wakeup_bytes = 64 * sizeof(struct drop_event);
 

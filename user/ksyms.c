@@ -6,16 +6,23 @@
 #include <string.h>
 #include "ksyms.h"
 
+/*
+ * 120 000 symbols or more stay for the whole run: names are packed in one
+ * arena and entries hold their offset, 12 bytes each, so the table costs
+ * about what the names do (the file itself is twice that).
+ */
 struct ksym {
 	uint64_t addr;
-	const char *name;	/* points into ksyms.text */
-};
+	uint32_t name;		/* offset into ksyms.names */
+} __attribute__((packed));
 
 struct ksyms {
 	struct ksym *syms;
 	size_t count;
 	size_t cap;
-	char *text;		/* the whole file, names NUL-terminated in place */
+	char *names;
+	size_t names_len;
+	size_t names_cap;
 };
 
 static int ksym_cmp(const void *a, const void *b)
@@ -25,85 +32,86 @@ static int ksym_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int ksyms_push(struct ksyms *ks, uint64_t addr, const char *name)
+static const char *ksym_name(const struct ksyms *ks, const struct ksym *sym)
 {
-	if (ks->count == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 16384;
-		struct ksym *syms = realloc(ks->syms, cap * sizeof(*syms));
+	return ks->names + sym->name;
+}
 
-		if (!syms)
-			return -1;
-		ks->syms = syms;
-		ks->cap = cap;
-	}
-	ks->syms[ks->count].name = name;
-	ks->syms[ks->count++].addr = addr;
+/* Grow *buf to hold need elements of size, doubling from first. */
+static int grow(void **buf, size_t *cap, size_t need, size_t size,
+		size_t first)
+{
+	size_t bigger = *cap ? *cap : first;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (bigger < need)
+		bigger *= 2;
+	p = realloc(*buf, bigger * size);
+	if (!p)
+		return -1;
+	*buf = p;
+	*cap = bigger;
 	return 0;
 }
 
-/* /proc files report no size: read until EOF, growing the buffer. */
-static char *read_all(FILE *f)
+static int ksyms_push(struct ksyms *ks, uint64_t addr, const char *name,
+		      size_t len)
 {
-	size_t len = 0, cap = 1 << 22, n;
-	char *buf = malloc(cap + 1), *bigger;
-
-	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += n;
-		if (len < cap)
-			continue;
-		bigger = realloc(buf, cap * 2 + 1);
-		if (!bigger) {
-			free(buf);
-			return NULL;
-		}
-		buf = bigger;
-		cap *= 2;
-	}
-	if (buf)
-		buf[len] = '\0';
-	return buf;
+	if (ks->names_len + len + 1 > UINT32_MAX ||
+	    grow((void **)&ks->syms, &ks->cap, ks->count + 1,
+		 sizeof(*ks->syms), 16384) ||
+	    grow((void **)&ks->names, &ks->names_cap, ks->names_len + len + 1,
+		 1, 1 << 20))
+		return -1;
+	memcpy(ks->names + ks->names_len, name, len);
+	ks->names[ks->names_len + len] = '\0';
+	ks->syms[ks->count].addr = addr;
+	ks->syms[ks->count++].name = ks->names_len;
+	ks->names_len += len + 1;
+	return 0;
 }
 
-/* "ffffffff81f82610 T nf_hook_slow\t[module]": cut the name in place. */
-static int parse_line(struct ksyms *ks, char *line)
+/* "ffffffff81f82610 T nf_hook_slow\t[module]": the name without module. */
+static int parse_line(struct ksyms *ks, const char *line)
 {
-	char *end, *name;
-	uint64_t addr = strtoull(line, &end, 16);
+	const char *name;
+	uint64_t addr;
+	char *end;
+	size_t len;
 
+	addr = strtoull(line, &end, 16);
 	if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
 		return 0;
 	name = end + 3;
-	name[strcspn(name, " \t")] = '\0';
+	len = strcspn(name, " \t\n");
 	/* Hidden addresses (kptr_restrict) are all zero: useless. */
-	return addr && *name ? ksyms_push(ks, addr, name) : 0;
+	return addr && len ? ksyms_push(ks, addr, name, len) : 0;
 }
 
 struct ksyms *ksyms__load(const char *path)
 {
 	struct ksyms *ks;
-	char *line, *next;
+	char *line = NULL;
+	size_t size = 0;
 	FILE *f;
 
 	f = fopen(path, "r");
 	if (!f)
 		return NULL;
 	ks = calloc(1, sizeof(*ks));
-	if (ks)
-		ks->text = read_all(f);
-	fclose(f);
-	if (!ks || !ks->text) {
-		ksyms__free(ks);
-		errno = ENOMEM;
-		return NULL;
-	}
-	for (line = ks->text; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? (*next = '\0', next + 1) : line + strlen(line);
+	while (ks && getline(&line, &size, f) > 0) {
 		if (parse_line(ks, line)) {
 			ksyms__free(ks);
-			errno = ENOMEM;
-			return NULL;
+			ks = NULL;
 		}
+	}
+	free(line);
+	fclose(f);
+	if (!ks) {
+		errno = ENOMEM;
+		return NULL;
 	}
 	if (ks->count)
 		qsort(ks->syms, ks->count, sizeof(*ks->syms), ksym_cmp);
@@ -115,7 +123,7 @@ void ksyms__free(struct ksyms *ks)
 	if (!ks)
 		return;
 	free(ks->syms);
-	free(ks->text);
+	free(ks->names);
 	free(ks);
 }
 
@@ -142,7 +150,7 @@ const char *ksyms__name(const struct ksyms *ks, uint64_t addr)
 {
 	const struct ksym *sym = ksyms_find(ks, addr);
 
-	return sym ? sym->name : NULL;
+	return sym ? ksym_name(ks, sym) : NULL;
 }
 
 void ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
@@ -153,9 +161,10 @@ void ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
 	if (!sym)
 		snprintf(buf, len, "0x%" PRIx64, addr);
 	else if (addr == sym->addr)
-		snprintf(buf, len, "%s", sym->name);
+		snprintf(buf, len, "%s", ksym_name(ks, sym));
 	else
-		snprintf(buf, len, "%s+0x%" PRIx64, sym->name, addr - sym->addr);
+		snprintf(buf, len, "%s+0x%" PRIx64, ksym_name(ks, sym),
+			 (uint64_t)(addr - sym->addr));
 }
 
 uint64_t ksyms__addr(const struct ksyms *ks, const char *name)
@@ -163,7 +172,7 @@ uint64_t ksyms__addr(const struct ksyms *ks, const char *name)
 	size_t i;
 
 	for (i = 0; ks && i < ks->count; i++)
-		if (!strcmp(ks->syms[i].name, name))
+		if (!strcmp(ksym_name(ks, &ks->syms[i]), name))
 			return ks->syms[i].addr;
 	return 0;
 }
@@ -174,7 +183,7 @@ int ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start,
 	size_t i;
 
 	for (i = 0; ks && i < ks->count; i++) {
-		if (strcmp(ks->syms[i].name, name))
+		if (strcmp(ksym_name(ks, &ks->syms[i]), name))
 			continue;
 		/* Aliases share an address: the end is the next other one. */
 		*start = ks->syms[i].addr;

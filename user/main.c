@@ -2,7 +2,6 @@
 /* dropwhy: which part of the kernel dropped my packet, and what fixes it. */
 #include <bpf/btf.h>
 #include "attribute.h"
-#include "ksyms.h"
 #include "log.h"
 #include "netns.h"
 #include "reasons.h"
@@ -16,7 +15,7 @@ int main(int argc, char **argv)
 	struct sentinel_plan plan = {};
 	struct tracer tracer = {};
 	struct stream stream;
-	struct ksyms *ksyms;
+	struct kernel_facts facts;
 	struct btf *btf;
 	bool done;
 	int status;
@@ -32,7 +31,10 @@ int main(int argc, char **argv)
 	if (tracer__check_env() || !(btf = tracer__load_btf()))
 		return DW_EXIT_FAIL;
 	reasons__load(&reasons, btf);
-	ksyms = ksyms__load("/proc/kallsyms");
+	tracer__probe_kernel(&facts, btf, &opts);
+	/* Names and facts are copied out: 6 MiB of BTF need not stay for
+	 * months, nor be held while libbpf parses its own copy to load. */
+	btf__free(btf);
 
 	/* Read the firewall once: where to place sentinels, rule texts. */
 	if (attributor__open(&attributor, opts.netns))
@@ -40,24 +42,21 @@ int main(int argc, char **argv)
 	attributor__plan(&attributor, &plan);
 
 	/* Load and attach the capture programs and the sentinels. */
-	status = tracer__start(&tracer, &opts, btf, ksyms, &reasons,
+	status = tracer__start(&tracer, &opts, &facts, &reasons,
 			       attributor.enabled ? &plan : NULL);
-	/* Names are copied out: 6 MiB of BTF need not stay for months. */
-	btf__free(btf);
 	if (status)
 		return DW_EXIT_FAIL;
 	log_info("attached (%s), watching %s", tracer.capture_path,
 		 opts.watch_all ? "every drop" : "the watch set");
 
 	/* Stream events until --count, --duration or a signal. */
-	stream__init(&stream, &opts, &attributor, ksyms, &reasons, &tracer);
+	stream__init(&stream, &opts, &attributor, tracer.ksyms, &reasons, &tracer);
 	status = stream__run(&stream, &tracer) ? DW_EXIT_FAIL : DW_EXIT_OK;
 
 	/* Clean up: summary on stderr, detach, free. */
 	stream__summary(&stream, &tracer);
 	tracer__stop(&tracer);
 	attributor__free(&attributor);
-	ksyms__free(ksyms);
 	netns__cleanup();
 	reasons__free(&reasons);
 	return status;

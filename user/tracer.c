@@ -19,6 +19,7 @@
 #include "tracer.h"
 
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define KALLSYMS	"/proc/kallsyms"
 #define TRACEFS		"/sys/kernel/tracing"
 #define KFREE_SKB_TP	TRACEFS "/events/skb/kfree_skb"
 
@@ -221,8 +222,8 @@ static void hide_funcs(struct dropwhy_bpf *skel, const struct ksyms *ksyms)
 	for (i = 0; i < DW_HIDE_FUNCS; i++) {
 		if (ksyms__range(ksyms, housekeeping_funcs[i], &start, &end))
 			continue;
-		skel->rodata->hidden_funcs[n][0] = start;
-		skel->rodata->hidden_funcs[n++][1] = end;
+		skel->bss->hidden_funcs[n][0] = start;
+		skel->bss->hidden_funcs[n++][1] = end;
 		log_debug("filter: hiding frees in %s (housekeeping)",
 			  housekeeping_funcs[i]);
 	}
@@ -234,13 +235,16 @@ struct fentry_target {
 	struct bpf_program *prog;
 };
 
+static const char *const fentry_funcs[NR_FENTRY] = {
+	"ipt_do_table", "ip6t_do_table", "nft_do_chain",
+};
+
 static void fentry_targets(struct dropwhy_bpf *skel, struct fentry_target *out)
 {
-	out[0] = (struct fentry_target){ "ipt_do_table", skel->progs.fentry_ipt_do_table };
-	out[1] = (struct fentry_target){ "ip6t_do_table", skel->progs.fentry_ip6t_do_table };
-	out[2] = (struct fentry_target){ "nft_do_chain", skel->progs.fentry_nft_do_chain };
+	out[0] = (struct fentry_target){ fentry_funcs[0], skel->progs.fentry_ipt_do_table };
+	out[1] = (struct fentry_target){ fentry_funcs[1], skel->progs.fentry_ip6t_do_table };
+	out[2] = (struct fentry_target){ fentry_funcs[2], skel->progs.fentry_nft_do_chain };
 }
-#define NR_FENTRY 3
 
 /* The BTF (vmlinux or a loaded module's) that defines function name. */
 static const struct btf *btf_of_func(const struct kernel_btf *kb,
@@ -296,7 +300,7 @@ static bool btf_has_func(const struct kernel_btf *kb, const char *name)
 
 /* Load the fentry programs whose function is in BTF (its module loaded). */
 static void configure_fentry(struct tracer *t, struct dropwhy_bpf *skel,
-			     const struct kernel_btf *kb)
+			     const struct kernel_facts *kf)
 {
 	struct fentry_target targets[NR_FENTRY];
 	size_t i, len = 0;
@@ -305,7 +309,7 @@ static void configure_fentry(struct tracer *t, struct dropwhy_bpf *skel,
 	fentry_targets(skel, targets);
 	t->fentry_funcs[0] = '\0';
 	for (i = 0; i < NR_FENTRY; i++) {
-		on = t->hooks == HOOKS_FENTRY && btf_has_func(kb, targets[i].func);
+		on = t->hooks == HOOKS_FENTRY && kf->fentry[i];
 		bpf_program__set_autoload(targets[i].prog, on);
 		if (on)
 			len += snprintf(t->fentry_funcs + len,
@@ -314,11 +318,14 @@ static void configure_fentry(struct tracer *t, struct dropwhy_bpf *skel,
 	}
 }
 
-static bool any_fentry_target(const struct kernel_btf *kb)
+static bool any_fentry_target(const struct kernel_facts *kf)
 {
-	return btf_has_func(kb, "ipt_do_table") ||
-	       btf_has_func(kb, "ip6t_do_table") ||
-	       btf_has_func(kb, "nft_do_chain");
+	size_t i;
+
+	for (i = 0; i < NR_FENTRY; i++)
+		if (kf->fentry[i])
+			return true;
+	return false;
 }
 
 /*
@@ -326,16 +333,13 @@ static bool any_fentry_target(const struct kernel_btf *kb)
  * addresses come from kallsyms; without them it stays off.
  */
 static void configure_attribution(struct tracer *t, struct dropwhy_bpf *skel,
-				  const struct options *opts,
-				  const struct kernel_btf *kb,
-				  const struct ksyms *ksyms,
+				  const struct kernel_facts *kf,
 				  const struct reason_table *reasons)
 {
 	int code = reasons__code(reasons, "NETFILTER_DROP");
 
-	skel->rodata->have_xtables = btf_has_type(kb, opts, "xt_table", BTF_KIND_STRUCT);
-	skel->rodata->have_nftables = btf_has_type(kb, opts, "nft_rule_dp", BTF_KIND_STRUCT) &&
-				      btf_has_type(kb, opts, "nft_chain", BTF_KIND_STRUCT);
+	skel->rodata->have_xtables = kf->xtables;
+	skel->rodata->have_nftables = kf->nftables;
 	if (!skel->rodata->have_xtables)
 		log_debug("attribution: no x_tables types in BTF (module not loaded?): iptables-legacy rules from ruleset snapshots");
 	if (!skel->rodata->have_nftables)
@@ -344,15 +348,33 @@ static void configure_attribution(struct tracer *t, struct dropwhy_bpf *skel,
 	skel->rodata->have_netfilter_reason = code >= 0;
 	skel->rodata->netfilter_drop_reason = code >= 0 ? code : 0;
 	skel->rodata->percpu_counters = libbpf_num_possible_cpus() > 1;
-	skel->rodata->ipt_do_table_addr = ksyms__addr(ksyms, "ipt_do_table");
-	skel->rodata->ip6t_do_table_addr = ksyms__addr(ksyms, "ip6t_do_table");
-	skel->rodata->nft_do_chain_ipv4_addr = ksyms__addr(ksyms, "nft_do_chain_ipv4");
-	skel->rodata->nft_do_chain_ipv6_addr = ksyms__addr(ksyms, "nft_do_chain_ipv6");
-	skel->rodata->nft_do_chain_inet_addr = ksyms__addr(ksyms, "nft_do_chain_inet");
-	skel->rodata->nf_tables_net_id_addr = ksyms__addr(ksyms, "nf_tables_net_id");
-	if (t->hooks == HOOKS_NETFILTER && !skel->rodata->ipt_do_table_addr &&
-	    !skel->rodata->nft_do_chain_ipv4_addr)
+}
+
+/*
+ * After load, before attach: what comes from kallsyms. It is read here,
+ * once libbpf has freed its copy of the kernel BTF, so that the two never
+ * add up in dropwhy's peak memory.
+ */
+static void set_symbols(struct tracer *t, const struct options *opts)
+{
+	struct dropwhy_bpf *skel = t->skel;
+
+	if (!t->ksyms && !(t->ksyms = ksyms__load(KALLSYMS)))
+		log_warn("cannot read %s (%s): drop locations will be addresses, and attribution and housekeeping filters are off",
+			 KALLSYMS, strerror(errno));
+	if (!t->ksyms)
+		return;
+	skel->bss->ipt_do_table_addr = ksyms__addr(t->ksyms, "ipt_do_table");
+	skel->bss->ip6t_do_table_addr = ksyms__addr(t->ksyms, "ip6t_do_table");
+	skel->bss->nft_do_chain_ipv4_addr = ksyms__addr(t->ksyms, "nft_do_chain_ipv4");
+	skel->bss->nft_do_chain_ipv6_addr = ksyms__addr(t->ksyms, "nft_do_chain_ipv6");
+	skel->bss->nft_do_chain_inet_addr = ksyms__addr(t->ksyms, "nft_do_chain_inet");
+	skel->bss->nf_tables_net_id_addr = ksyms__addr(t->ksyms, "nf_tables_net_id");
+	if (t->hooks == HOOKS_NETFILTER && !skel->bss->ipt_do_table_addr &&
+	    !skel->bss->nft_do_chain_ipv4_addr)
 		log_debug("attribution: no ipt_do_table/nft_do_chain in kallsyms: sentinels cannot find tables");
+	if (!opts->housekeeping)
+		hide_funcs(skel, t->ksyms);
 }
 
 /* The kernel's quick answer before a watch-set lookup: which ports. */
@@ -371,8 +393,7 @@ static void configure_watch_ports(struct dropwhy_bpf *skel,
 }
 
 static void configure(struct tracer *t, enum capture_path path,
-		      const struct options *opts, const struct kernel_btf *kb,
-		      const struct ksyms *ksyms,
+		      const struct options *opts, const struct kernel_facts *kf,
 		      const struct reason_table *reasons)
 {
 	struct dropwhy_bpf *skel = t->skel;
@@ -385,19 +406,17 @@ static void configure(struct tracer *t, enum capture_path path,
 	bpf_program__set_autoload(skel->progs.tracepoint_kfree_skb,
 				  path == CAPTURE_TRACEPOINT);
 	sentinel__prepare(skel, t->hooks == HOOKS_NETFILTER);
-	configure_fentry(t, skel, kb);
-	configure_attribution(t, skel, opts, kb, ksyms, reasons);
+	configure_fentry(t, skel, kf);
+	configure_attribution(t, skel, kf, reasons);
 	skel->rodata->watch_all = opts->watch_all;
 	configure_watch_ports(skel, opts);
-	skel->rodata->have_conntrack = btf_has_type(kb, opts, "nf_conn",
-						    BTF_KIND_STRUCT);
+	skel->rodata->have_conntrack = kf->conntrack;
 	if (!skel->rodata->have_conntrack)
 		log_warn("kernel BTF has no conntrack types: orig_* and ct_state will be null");
 	skel->rodata->have_consumed_reason = code >= 0;
 	skel->rodata->consumed_reason = code >= 0 ? code : 0;
 	if (!opts->housekeeping) {
 		hide_reasons(skel, reasons);
-		hide_funcs(skel, ksyms);
 	}
 }
 
@@ -436,8 +455,7 @@ static int fill_watch_set(struct tracer *t, const struct options *opts)
 }
 
 static int try_path_once(struct tracer *t, enum capture_path path,
-			 const struct options *opts, const struct kernel_btf *kb,
-			 const struct ksyms *ksyms,
+			 const struct options *opts, const struct kernel_facts *kf,
 			 const struct reason_table *reasons)
 {
 	int err;
@@ -445,10 +463,12 @@ static int try_path_once(struct tracer *t, enum capture_path path,
 	t->skel = dropwhy_bpf__open();
 	if (!t->skel)
 		return -errno;
-	configure(t, path, opts, kb, ksyms, reasons);
+	configure(t, path, opts, kf, reasons);
 	err = dropwhy_bpf__load(t->skel);
-	if (!err)
+	if (!err) {
+		set_symbols(t, opts);
 		err = fill_watch_set(t, opts);
+	}
 	if (!err)
 		err = dropwhy_bpf__attach(t->skel);
 	if (err) {
@@ -465,11 +485,10 @@ static int try_path_once(struct tracer *t, enum capture_path path,
  * fentry, a verifier that disagrees): go on without them.
  */
 static int try_path(struct tracer *t, enum capture_path path,
-		    const struct options *opts, const struct kernel_btf *kb,
-		    const struct ksyms *ksyms,
+		    const struct options *opts, const struct kernel_facts *kf,
 		    const struct reason_table *reasons)
 {
-	int err = try_path_once(t, path, opts, kb, ksyms, reasons);
+	int err = try_path_once(t, path, opts, kf, reasons);
 
 	if (err && t->hooks == HOOKS_FENTRY)
 		log_warn("cannot load or attach fentry on %s (%s): hook and table will be null",
@@ -479,7 +498,7 @@ static int try_path(struct tracer *t, enum capture_path path,
 			 strerror(-err));
 	if (err && t->hooks != HOOKS_NONE) {
 		t->hooks = HOOKS_NONE;
-		err = try_path_once(t, path, opts, kb, ksyms, reasons);
+		err = try_path_once(t, path, opts, kf, reasons);
 	}
 	return err;
 }
@@ -488,7 +507,7 @@ static void attach_hooks(struct tracer *t);
 
 /* --capture: take the named path without probing, for tests. */
 static int start_forced(struct tracer *t, const struct options *opts,
-			const struct kernel_btf *kb, const struct ksyms *ksyms,
+			const struct kernel_facts *kf,
 			const struct reason_table *reasons, int args)
 {
 	enum capture_path path = CAPTURE_TP_BTF;
@@ -505,7 +524,7 @@ static int start_forced(struct tracer *t, const struct options *opts,
 		return -1;
 	}
 	log_debug("probe: capture path forced to %s", opts->capture);
-	err = try_path(t, path, opts, kb, ksyms, reasons);
+	err = try_path(t, path, opts, kf, reasons);
 	if (err) {
 		log_err("cannot load or attach %s: %s", opts->capture, strerror(-err));
 		return -1;
@@ -533,10 +552,10 @@ static int open_netns(struct tracer *t, const struct options *opts)
  * arguments; without either, rules come from ruleset snapshots alone.
  */
 static int probe_hooks(struct tracer *t, const struct options *opts,
-		       const struct kernel_btf *kb)
+		       const struct kernel_facts *kf)
 {
-	bool links = sentinel__supported(kb->vmlinux);
-	bool fentry = any_fentry_target(kb);
+	bool links = kf->netfilter_links;
+	bool fentry = any_fentry_target(kf);
 	const char *forced = opts->hooks;
 
 	if (forced && !strcmp(forced, "none")) {
@@ -590,21 +609,21 @@ static void attach_hooks(struct tracer *t)
 }
 
 static int start(struct tracer *t, const struct options *opts,
-		 const struct kernel_btf *kb, const struct ksyms *ksyms,
+		 const struct kernel_facts *kf,
 		 const struct reason_table *reasons)
 {
-	int args = kfree_skb_args(kb->vmlinux);
+	int args = kf->kfree_skb_args;
 	int err = -ENOENT;
 
 	t->has_reason = args >= 4;
-	if (probe_hooks(t, opts, kb))
+	if (probe_hooks(t, opts, kf))
 		return -1;
 	if (opts->capture)
-		return start_forced(t, opts, kb, ksyms, reasons, args);
+		return start_forced(t, opts, kf, reasons, args);
 	if (args > 0) {
 		log_debug("probe: btf_trace_kfree_skb has %d arguments: drop reason %s",
 			  args, t->has_reason ? "available" : "absent (kernel before 5.17)");
-		err = try_path(t, CAPTURE_TP_BTF, opts, kb, ksyms, reasons);
+		err = try_path(t, CAPTURE_TP_BTF, opts, kf, reasons);
 		if (!err)
 			goto attached;
 		log_debug("probe: tp_btf/kfree_skb failed (%s); trying the classic tracepoint",
@@ -614,7 +633,7 @@ static int start(struct tracer *t, const struct options *opts,
 	}
 	if (ensure_tracefs())
 		return -1;
-	err = try_path(t, CAPTURE_TRACEPOINT, opts, kb, ksyms, reasons);
+	err = try_path(t, CAPTURE_TRACEPOINT, opts, kf, reasons);
 	if (err) {
 		log_err("cannot load or attach the kfree_skb program: %s%s",
 			strerror(-err), log_verbose ? "" : " (run with -v for libbpf's detail)");
@@ -626,14 +645,34 @@ attached:
 	return 0;
 }
 
+/*
+ * Everything loading needs from BTF, read before libbpf parses its own
+ * copy: the caller frees its vmlinux BTF first, so that the two are never
+ * held at once (6 MiB each).
+ */
+void tracer__probe_kernel(struct kernel_facts *kf, const struct btf *btf,
+			  const struct options *opts)
+{
+	struct kernel_btf kb;
+	size_t i;
+
+	kernel_btf__load(&kb, btf);
+	kf->kfree_skb_args = kfree_skb_args(btf);
+	kf->netfilter_links = sentinel__supported(btf);
+	kf->xtables = btf_has_type(&kb, opts, "xt_table", BTF_KIND_STRUCT);
+	kf->nftables = btf_has_type(&kb, opts, "nft_rule_dp", BTF_KIND_STRUCT) &&
+		       btf_has_type(&kb, opts, "nft_chain", BTF_KIND_STRUCT);
+	kf->conntrack = btf_has_type(&kb, opts, "nf_conn", BTF_KIND_STRUCT);
+	for (i = 0; i < NR_FENTRY; i++)
+		kf->fentry[i] = btf_has_func(&kb, fentry_funcs[i]);
+	kernel_btf__free(&kb);
+}
+
 int tracer__start(struct tracer *t, const struct options *opts,
-		  const struct btf *btf, const struct ksyms *ksyms,
+		  const struct kernel_facts *kf,
 		  const struct reason_table *reasons,
 		  const struct sentinel_plan *plan)
 {
-	struct kernel_btf kb;
-	int err;
-
 	memset(t, 0, sizeof(*t));
 	t->netns_fd = -1;
 	if (plan)
@@ -642,10 +681,7 @@ int tracer__start(struct tracer *t, const struct options *opts,
 		sentinel__plan_defaults(&t->plan);
 	if (open_netns(t, opts))
 		return -1;
-	kernel_btf__load(&kb, btf);
-	err = start(t, opts, &kb, ksyms, reasons);
-	kernel_btf__free(&kb);
-	return err;
+	return start(t, opts, kf, reasons);
 }
 
 int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost)
@@ -682,6 +718,8 @@ void tracer__stop(struct tracer *t)
 	t->netns_fd = -1;
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
+	ksyms__free(t->ksyms);
+	t->ksyms = NULL;
 	dropwhy_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

@@ -25,6 +25,17 @@ enum hook_path {
 	HOOKS_FENTRY,		/* fentry on ipt_do_table, nft_do_chain, ... */
 };
 
+/* The kernel, as BTF describes it: what loading may use. */
+#define NR_FENTRY 3	/* ipt_do_table, ip6t_do_table, nft_do_chain */
+struct kernel_facts {
+	int kfree_skb_args;	/* btf_trace_kfree_skb's, ctx included; -1 */
+	bool netfilter_links;	/* struct bpf_nf_ctx: Linux 6.4 */
+	bool xtables;		/* x_tables types (module loaded) */
+	bool nftables;		/* nf_tables rule types */
+	bool conntrack;		/* struct nf_conn */
+	bool fentry[NR_FENTRY];	/* the table function is in BTF, usable */
+};
+
 struct tracer {
 	struct dropwhy_bpf *skel;
 	struct ring_buffer *rb;
@@ -34,19 +45,23 @@ struct tracer {
 	bool has_sentinels;	/* sentinels attached: slots name tables */
 	char fentry_funcs[64];	/* the functions fentry attaches to */
 	int netns_fd;		/* --netns target, or -1 */
+	struct ksyms *ksyms;	/* kallsyms, read after load; may be NULL */
 	struct sentinel_plan plan;
 };
 
 /* Root (or CAP_BPF+CAP_PERFMON) and kernel BTF; one-line error if not. */
 int tracer__check_env(void);
-/* Kernel BTF, with opts->hide_types removed from what probes can see. */
+/* Kernel BTF, or NULL after a one-line error. */
 struct btf *tracer__load_btf(void);
+/* What loading needs from BTF (opts->hide_types treated as absent). */
+void tracer__probe_kernel(struct kernel_facts *kf, const struct btf *btf,
+			  const struct options *opts);
 /*
  * Probe, load and attach; one-line error and -1 on failure. plan places
  * the sentinels; NULL: before every standard iptables table.
  */
 int tracer__start(struct tracer *t, const struct options *opts,
-		  const struct btf *btf, const struct ksyms *ksyms,
+		  const struct kernel_facts *kf,
 		  const struct reason_table *reasons,
 		  const struct sentinel_plan *plan);
 /* The ring buffer map that carries drop_events. */
