@@ -27,19 +27,24 @@ int main(int argc, char **argv)
 	log_verbose = opts.verbose;
 	stream__catch_signals();
 
-	/* Probe the environment: privileges, kernel BTF, names, symbols. */
-	if (tracer__check_env() || !(btf = tracer__load_btf()))
+	/* Probe the environment: privileges, kernel BTF. */
+	if (tracer__check_env())
+		return DW_EXIT_FAIL;
+
+	/* Read the firewall once: where to place sentinels, rule texts. The
+	 * tools load the firewall modules the probes below look for. */
+	if (attributor__open(&attributor, opts.netns))
+		return DW_EXIT_FAIL;
+	attributor__plan(&attributor, &plan);
+
+	/* Drop reason names and what the kernel offers, from BTF. */
+	if (!(btf = tracer__load_btf()))
 		return DW_EXIT_FAIL;
 	reasons__load(&reasons, btf);
 	tracer__probe_kernel(&facts, btf, &opts);
 	/* Names and facts are copied out: 6 MiB of BTF need not stay for
 	 * months, nor be held while libbpf parses its own copy to load. */
 	btf__free(btf);
-
-	/* Read the firewall once: where to place sentinels, rule texts. */
-	if (attributor__open(&attributor, opts.netns))
-		return DW_EXIT_FAIL;
-	attributor__plan(&attributor, &plan);
 
 	/* Load and attach the capture programs and the sentinels. */
 	status = tracer__start(&tracer, &opts, &facts, &reasons,
