@@ -71,12 +71,17 @@ struct table_key {
 	__u64 generation;
 };
 
+/* What the entry probe could tell of a packet from its headers. */
+#define DW_WATCH_NO	0	/* not watched */
+#define DW_WATCH_YES	1	/* watched: the drop's parse would agree */
+#define DW_WATCH_MAYBE	2	/* cannot tell cheaply: the drop decides */
+
 struct hook_position {
 	__u64 skb;
 	__u8 pf;
 	__u8 hook;
 	__u8 slot;		/* sentinel slot, or DW_SLOT_TABLE for fentry */
-	__u8 watched;		/* snapshots below were taken */
+	__u8 watched;		/* DW_WATCH_*; not NO: snapshots were taken */
 	__u32 tables;		/* valid keys */
 	struct table_key keys[DW_NOTE_TABLES];
 };

@@ -140,7 +140,28 @@ static __always_inline bool event_watched(const struct drop_event *ev)
 
 #include "attrib.bpf.h"
 
-/* One event under construction per CPU: BPF stacks are too small for it. */
+/*
+ * Wake the reader when the backlog crosses the mark, not for every event
+ * above it: a wake-up costs ~10 us of BPF time under a flood. The
+ * reader's timer drains whatever stays below the mark.
+ */
+static __always_inline __u64 wakeup_flag(void)
+{
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	return waiting < wakeup_bytes &&
+	       waiting + sizeof(struct drop_event) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* A watched drop the ring has no room for: counted, and lost. */
+static __always_inline void count_lost(__u32 slot)
+{
+	count(&reason_totals, slot);
+	count(&lost_events, 0);
+}
+
+/* Deciding on a drop the ring has no room for: BPF stacks are too small. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -148,21 +169,19 @@ struct {
 	__type(value, struct drop_event);
 } scratch SEC(".maps");
 
-/*
- * Wake the reader once, when the backlog crosses the mark, not for every
- * event above it: a wake-up costs ~10 us of BPF time under a flood. The
- * reader's timer drains whatever stays below the mark.
- */
-static __always_inline void submit(struct drop_event *ev, __u32 slot)
+/* The ring is full and no note decided: parse to tell watched or not. */
+static __always_inline void lost_unless_unwatched(struct sk_buff *skb,
+						  __u32 slot)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	struct drop_event *ev;
+	__u32 zero = 0;
 
-	count(&reason_totals, slot);
-	if (waiting < wakeup_bytes && waiting + sizeof(*ev) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), flags))
-		count(&lost_events, 0);
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ev)
+		return;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	if (!parse_skb(skb, ev, have_conntrack) && event_watched(ev))
+		count_lost(slot);
 }
 
 /*
@@ -198,33 +217,43 @@ static __always_inline bool is_netfilter_drop(__u32 reason, bool has_reason)
 }
 
 /*
- * Decode the skb into the per-CPU scratch event, keep it only if it is
- * watched, count it, and copy it to the ring buffer. A netfilter drop of a
- * packet the entry probe found unwatched ends at the note: no parse.
+ * Decode the skb straight into a ring buffer slot, keep it only if it is
+ * watched, count it, and hand it to the reader. A netfilter drop of a
+ * packet the entry probe found unwatched ends at the note: no parse. When
+ * the reader is behind and the ring is full, a drop the note already
+ * knows to be watched is counted as lost without any decoding: overload
+ * sheds work instead of adding to it.
  */
 static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 				       __u32 reason, bool has_reason)
 {
-	__u32 zero = 0, slot = DW_REASON_UNKNOWN;
+	__u32 slot = DW_REASON_UNKNOWN;
 	struct hook_position note;
 	struct drop_event *ev;
 	int position = -1;
 
 	if ((has_reason && reason_hidden(reason)) || location_hidden(location))
 		return 0;
+	if (has_reason && reason < DW_MAX_REASONS)
+		slot = reason;
 	if (is_netfilter_drop(reason, has_reason)) {
 		position = take_note(skb, &note);
-		if (position >= 0 && !note.watched)
+		if (position >= 0 && note.watched == DW_WATCH_NO)
 			return 0;
 	}
-	ev = bpf_map_lookup_elem(&scratch, &zero);
-	if (!ev)
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		if (watch_all || (position >= 0 && note.watched == DW_WATCH_YES))
+			count_lost(slot);
+		else
+			lost_unless_unwatched(skb, slot);
 		return 0;
+	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	if (parse_skb(skb, ev, have_conntrack))
+	if (parse_skb(skb, ev, have_conntrack) || !event_watched(ev)) {
+		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		return 0;
-	if (!event_watched(ev))
-		return 0;
+	}
 	if (position >= 0) {
 		ev->nf_pf = note.pf;
 		ev->nf_hook = note.hook;
@@ -238,12 +267,10 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	ev->location = location;
 	ev->reason = reason;
 	ev->cpu = bpf_get_smp_processor_id();
-	if (has_reason) {
+	if (has_reason)
 		ev->flags |= DW_EV_HAS_REASON;
-		if (reason < DW_MAX_REASONS)
-			slot = reason;
-	}
-	submit(ev, slot);
+	count(&reason_totals, slot);
+	bpf_ringbuf_submit(ev, wakeup_flag());
 	return 0;
 }
 
@@ -348,7 +375,7 @@ static __always_inline int peek_destination(struct sk_buff *skb, __u8 *family,
  * directly (the probes get a BTF-typed skb) and the watch set's port
  * bitmap answers most packets before any hash lookup.
  */
-static __always_inline bool skb_maybe_watched(struct sk_buff *skb)
+static __always_inline __u8 skb_maybe_watched(struct sk_buff *skb)
 {
 	__u8 family = 0, daddr[DW_ADDR_LEN] = {}, orig[DW_ADDR_LEN] = {};
 	struct nf_conntrack_tuple tuple;
@@ -357,21 +384,22 @@ static __always_inline bool skb_maybe_watched(struct sk_buff *skb)
 	int peeked;
 
 	if (watch_all)
-		return true;
+		return DW_WATCH_YES;
 	peeked = peek_destination(skb, &family, daddr, &dport);
 	if (peeked)
-		return peeked > 0;
+		return peeked > 0 ? DW_WATCH_MAYBE : DW_WATCH_NO;
 	if (endpoint_watched(family, daddr, dport))
-		return true;
+		return DW_WATCH_YES;
 	if (!have_conntrack || !bpf_core_field_exists(skb->_nfct))
-		return false;
+		return DW_WATCH_NO;
 	ct = (void *)(skb->_nfct & ~DW_NFCT_INFOMASK);
 	if (!ct)
-		return false;
+		return DW_WATCH_NO;
 	if (BPF_CORE_READ_INTO(&tuple, ct, tuplehash[0].tuple))
-		return true;
+		return DW_WATCH_MAYBE;
 	copy_ct_addr(orig, &tuple.dst.u3, family);
-	return endpoint_watched(family, orig, bpf_ntohs(tuple.dst.u.all));
+	return endpoint_watched(family, orig, bpf_ntohs(tuple.dst.u.all)) ?
+		DW_WATCH_YES : DW_WATCH_NO;
 }
 
 /*
