@@ -60,7 +60,8 @@ mount_root() {
 }
 
 # mount_kernel_fs: what a booted system has and the tests use: /run (with
-# /run/netns for ip netns), /tmp, tracefs, bpffs, debugfs, cgroup2.
+# /run/netns for ip netns), /tmp (unless the command runs under it),
+# tracefs, bpffs, debugfs, cgroup2.
 mount_kernel_fs() {
 	mount --move /dev "$NEWROOT/dev"
 	mount --move /proc "$NEWROOT/proc"
@@ -69,7 +70,12 @@ mount_kernel_fs() {
 	mount_fs tmpfs shm "$NEWROOT/dev/shm" nosuid,nodev
 	mount_fs tmpfs run "$NEWROOT/run" mode=0755,nosuid,nodev
 	mount_fs tmpfs netns "$NEWROOT/run/netns" mode=0755
-	mount_fs tmpfs tmp "$NEWROOT/tmp" mode=1777,nosuid,nodev
+	# A checkout under /tmp (a CI clone, say) must stay visible: the
+	# overlay's /tmp is writable, a tmpfs there would only hide it.
+	case $VMTEST_CWD/ in
+	/tmp/*) ;;
+	*) mount_fs tmpfs tmp "$NEWROOT/tmp" mode=1777,nosuid,nodev ;;
+	esac
 	mount_fs tracefs tracefs "$NEWROOT/sys/kernel/tracing" nosuid,nodev,noexec
 	mount_fs debugfs debugfs "$NEWROOT/sys/kernel/debug" nosuid,nodev,noexec
 	mount_fs bpf bpf "$NEWROOT/sys/fs/bpf" mode=0700
