@@ -560,17 +560,19 @@ static void parse_expr(struct fw_rule *r, json_t *expr, struct fw_text *tb)
 		parse_statement(r, kind, body, tb);
 }
 
-void nft_expr__parse_rule(struct fw_rule *r, json_t *exprs)
+int nft_expr__parse_rule(struct fw_rule *r, json_t *exprs)
 {
+	char text[FW_TEXT_LEN];
 	struct fw_text tb;
 	json_t *expr;
 	size_t i;
 
-	fw_text__init(&tb, r->text, sizeof(r->text));
+	fw_text__init(&tb, text, sizeof(text));
 	if (!strcmp(r->family, "ip"))
 		r->match.family = AF_INET;
 	else if (!strcmp(r->family, "ip6"))
 		r->match.family = AF_INET6;
 	json_array_foreach(exprs, i, expr)
 		parse_expr(r, expr, &tb);
+	return fw_rule__set_text(r, text);
 }

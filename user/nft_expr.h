@@ -13,6 +13,6 @@
 const char *nft_expr__kind(json_t *obj, json_t **value);
 
 /* Fill r's match, verdict, target, counters and text from exprs. */
-void nft_expr__parse_rule(struct fw_rule *r, json_t *exprs);
+int nft_expr__parse_rule(struct fw_rule *r, json_t *exprs);
 
 #endif

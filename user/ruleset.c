@@ -83,8 +83,16 @@ void ruleset__init(struct ruleset *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+/* The text of a rule that has none of its own: never freed. */
+static char no_text[] = "";
+
 void ruleset__free(struct ruleset *rs)
 {
+	size_t i;
+
+	for (i = 0; i < rs->nr_rules; i++)
+		if (rs->rules[i].text != no_text)
+			free(rs->rules[i].text);
 	free(rs->chains);
 	free(rs->rules);
 	ruleset__init(rs);
@@ -141,10 +149,28 @@ struct fw_rule *ruleset__add_rule(struct ruleset *rs, size_t chain_id)
 	r->chain_id = chain_id;
 	r->index = (int)++c->rule_count;
 	r->handle = -1;
+	r->text = no_text;
 	memcpy(r->family, c->family, sizeof(r->family));
 	memcpy(r->table, c->table, sizeof(r->table));
 	memcpy(r->chain, c->name, sizeof(r->chain));
 	return r;
+}
+
+int fw_rule__set_text(struct fw_rule *r, const char *text)
+{
+	char *copy = strndup(text, FW_TEXT_LEN - 1);
+
+	if (r->text != no_text)
+		free(r->text);
+	r->text = copy ? copy : no_text;
+	return copy ? 0 : -ENOMEM;
+}
+
+int fw_rule__copy(struct fw_rule *dst, const struct fw_rule *src)
+{
+	*dst = *src;
+	dst->text = no_text;
+	return fw_rule__set_text(dst, src->text);
 }
 
 static int rule_order(const void *a, const void *b)

@@ -67,8 +67,12 @@ struct fw_rule {
 	char table[FW_TABLE_LEN];
 	char chain[FW_CHAIN_LEN];
 	char target[FW_CHAIN_LEN];	/* jump/goto chain; LOG, DNAT... */
-	/* "-A INPUT -i lo -j ACCEPT", or nft syntax for native nftables */
-	char text[FW_TEXT_LEN];
+	/*
+	 * "-A INPUT -i lo -j ACCEPT", or nft syntax for native nftables;
+	 * never NULL. Held apart from the record: most texts are a tenth of
+	 * FW_TEXT_LEN, and a snapshot of 10 000 rules is held twice.
+	 */
+	char *text;
 	struct fw_match match;
 };
 

@@ -437,7 +437,8 @@ static int parse_rule_line(struct ipt_parser *p, char *line)
 	r = ruleset__add_rule(p->rs, (size_t)chain_id);
 	if (!r)
 		return -ENOMEM;
-	memcpy(r->text, text, sizeof(text));
+	if (fw_rule__set_text(r, text))
+		return -ENOMEM;
 	r->has_counter = counted;
 	r->packets = packets;
 	r->bytes = bytes;

@@ -120,34 +120,114 @@ static int parse_rule(struct ruleset *rs, json_t *obj, long *last_chain)
 	if (!r)
 		return -ENOMEM;
 	r->handle = json_integer_value(json_object_get(obj, "handle"));
-	nft_expr__parse_rule(r, json_object_get(obj, "expr"));
+	return nft_expr__parse_rule(r, json_object_get(obj, "expr"));
+}
+
+static int parse_object(struct ruleset *rs, json_t *item, long *last_chain)
+{
+	const char *kind;
+	json_t *body;
+	int err = 0;
+
+	kind = nft_expr__kind(item, &body);
+	if (kind && !strcmp(kind, "chain"))
+		err = parse_chain(rs, body);
+	else if (kind && !strcmp(kind, "rule"))
+		err = parse_rule(rs, body, last_chain);
+	if (err && err != -ENOMEM) {
+		log_debug("nft listing: rule of an unknown chain skipped");
+		err = 0;
+	}
+	return err;
+}
+
+#define JSON_SPACE " \t\r\n"
+
+/* Just past the '[' of the listing's {"nftables": [, or NULL. */
+static const char *items_start(const char *json)
+{
+	static const char key[] = "\"nftables\"";
+	const char *p = json + strspn(json, JSON_SPACE);
+
+	if (*p++ != '{')
+		return NULL;
+	p += strspn(p, JSON_SPACE);
+	if (strncmp(p, key, sizeof(key) - 1))
+		return NULL;
+	p += sizeof(key) - 1;
+	p += strspn(p, JSON_SPACE);
+	if (*p++ != ':')
+		return NULL;
+	p += strspn(p, JSON_SPACE);
+	return *p == '[' ? p + 1 : NULL;
+}
+
+static void parse_failed(const json_error_t *error)
+{
+	log_warn("cannot parse the nft listing: %s (line %d)", error->text,
+		 error->line);
+}
+
+/*
+ * The listing is one object holding one array: {"nftables": [item, ...]},
+ * an item per table, chain and rule. Decoded whole, 10 000 rules make a
+ * tree of some 40 MB; so the items are decoded one at a time, jansson
+ * stopping after each (JSON_DISABLE_EOF_CHECK) and saying where. What
+ * follows the array's ']' is not read.
+ */
+static int parse_items(struct ruleset *rs, const char *json)
+{
+	const char *p = items_start(json), *end = json + strlen(json);
+	long last_chain = -1;
+	json_error_t error;
+	json_t *item;
+	int err;
+
+	p += strspn(p, JSON_SPACE);
+	while (*p != ']') {
+		item = json_loadb(p, end - p, JSON_DISABLE_EOF_CHECK, &error);
+		if (!item) {
+			parse_failed(&error);
+			return -1;
+		}
+		p += error.position;
+		err = parse_object(rs, item, &last_chain);
+		json_decref(item);
+		if (err)
+			return err;
+		p += strspn(p, JSON_SPACE);
+		if (*p == ',')
+			p += 1 + strspn(p + 1, JSON_SPACE);
+		else if (*p != ']') {
+			log_warn("cannot parse the nft listing: ',' or ']' expected after an item");
+			return -1;
+		}
+	}
 	return 0;
 }
 
-static int parse_objects(struct ruleset *rs, json_t *list)
+/* Anything but the usual shape: decode it whole. */
+static int parse_document(struct ruleset *rs, const char *json)
 {
+	json_t *root, *list, *item;
 	long last_chain = -1;
-	const char *kind;
-	json_t *item, *body;
+	json_error_t error;
+	int err = 0;
 	size_t i;
-	int err;
 
-	json_array_foreach(list, i, item) {
-		kind = nft_expr__kind(item, &body);
-		if (!kind)
-			continue;
-		if (!strcmp(kind, "chain"))
-			err = parse_chain(rs, body);
-		else if (!strcmp(kind, "rule"))
-			err = parse_rule(rs, body, &last_chain);
-		else
-			err = 0;
-		if (err == -ENOMEM)
-			return err;
-		if (err)
-			log_debug("nft listing: rule of an unknown chain skipped");
+	root = json_loads(json, 0, &error);
+	if (!root) {
+		parse_failed(&error);
+		return -1;
 	}
-	return 0;
+	list = json_object_get(root, "nftables");
+	json_array_foreach(list, i, item) {
+		err = parse_object(rs, item, &last_chain);
+		if (err)
+			break;
+	}
+	json_decref(root);
+	return err;
 }
 
 /*
@@ -204,7 +284,8 @@ static int copy_chain(struct ruleset *rs, const struct ruleset *nft,
 		r = ruleset__add_rule(rs, id);
 		if (!r)
 			return -ENOMEM;
-		*r = nft->rules[nc->rule_first + i];
+		if (fw_rule__copy(r, &nft->rules[nc->rule_first + i]))
+			return -ENOMEM;
 		r->chain_id = id;
 	}
 	return 0;
@@ -264,22 +345,17 @@ static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
 int ruleset__parse_nft_json(struct ruleset *rs, const char *json)
 {
 	struct ruleset nft;
-	json_error_t error;
-	json_t *root;
 	int err;
 
-	root = json_loads(json, 0, &error);
-	if (!root) {
-		log_warn("cannot parse the nft listing: %s (line %d)",
-			 error.text, error.line);
+	ruleset__init(&nft);
+	err = items_start(json) ? parse_items(&nft, json) :
+				  parse_document(&nft, json);
+	if (err) {
+		ruleset__free(&nft);
 		return -1;
 	}
-	ruleset__init(&nft);
-	err = parse_objects(&nft, json_object_get(root, "nftables"));
-	json_decref(root);
 	ruleset__index_rules(&nft);
-	if (!err)
-		err = merge_nft(rs, &nft);
+	err = merge_nft(rs, &nft);
 	ruleset__free(&nft);
 	return err ? -1 : 0;
 }

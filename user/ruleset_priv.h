@@ -14,6 +14,10 @@ struct fw_chain *ruleset__add_chain(struct ruleset *rs,
 				    const char *name);
 /* A new last rule of chain chain_id; NULL on allocation failure. */
 struct fw_rule *ruleset__add_rule(struct ruleset *rs, size_t chain_id);
+/* Give r a copy of text (cut at FW_TEXT_LEN); -ENOMEM leaves it "". */
+int fw_rule__set_text(struct fw_rule *r, const char *text);
+/* *dst = *src with a text of its own; -ENOMEM leaves it "". */
+int fw_rule__copy(struct fw_rule *dst, const struct fw_rule *src);
 /* Index of a chain in rs->chains, or -1. */
 long ruleset__chain_id(const struct ruleset *rs, enum fw_backend backend,
 		       const char *family, const char *table,

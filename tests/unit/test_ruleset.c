@@ -2,6 +2,8 @@
 /* user/ruleset: parsers, matcher, walk, counter diff and fix commands. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <string.h>
 #include "ruleset.h"
@@ -390,6 +392,60 @@ static void test_nft_errors(void)
 	tap_is_int(ruleset__parse_nft_json(&rs, "{\"nftables\": []}"), 0,
 		   "nft: empty ruleset");
 	tap_is_int(rs.nr_chains, 0, "nft: empty ruleset has no chains");
+	ruleset__free(&rs);
+}
+
+/* The nft sample re-encoded by jansson with flags, or with a key added. */
+static char *nft_json_as(size_t flags, const char *extra_key)
+{
+	json_t *root = json_loads(nft_json, 0, NULL);
+	char *text;
+
+	if (!root)
+		return NULL;
+	if (extra_key)
+		json_object_set_new(root, extra_key, json_true());
+	text = json_dumps(root, flags);
+	json_decref(root);
+	return text;
+}
+
+/* Parsed item by item or whole, the same listing gives the same rules. */
+static void test_nft_item_parse(void)
+{
+	const struct { const char *name; size_t flags; const char *key; } forms[] = {
+		{ "indented listing", JSON_INDENT(2), NULL },
+		{ "another key first (decoded whole)", JSON_SORT_KEYS, "aaa" },
+	};
+	struct ruleset ref, rs;
+	size_t i;
+	char *text;
+
+	ruleset__init(&ref);
+	tap_is_int(ruleset__parse_nft_json(&ref, nft_json), 0,
+		   "nft items: the compact sample parses");
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		text = nft_json_as(forms[i].flags, forms[i].key);
+		ruleset__init(&rs);
+		tap_is_int(text ? ruleset__parse_nft_json(&rs, text) : -2, 0,
+			   "nft items: %s parses", forms[i].name);
+		tap_ok(rs.nr_chains == ref.nr_chains && rs.nr_rules == ref.nr_rules &&
+		       rs.nr_rules > 0,
+		       "nft items: %s: %zu chains, %zu rules as compact",
+		       forms[i].name, rs.nr_chains, rs.nr_rules);
+		ruleset__free(&rs);
+		free(text);
+	}
+	ruleset__free(&ref);
+
+	ruleset__init(&rs);
+	tap_is_int(ruleset__parse_nft_json(&rs, "{\"nftables\": [{\"rule\": }]}"), -1,
+		   "nft items: a broken item is an error");
+	tap_is_int(ruleset__parse_nft_json(&rs, "{\"nftables\": [{} {}]}"), -1,
+		   "nft items: items without a comma are an error");
+	tap_is_int(ruleset__parse_nft_json(&rs, "{\"nftables\": [{\"metainfo\": {}}"), -1,
+		   "nft items: a cut listing is an error");
+	tap_is_int(rs.nr_chains, 0, "nft items: failed listings add nothing");
 	ruleset__free(&rs);
 }
 
@@ -792,6 +848,7 @@ int main(void)
 	test_nft_rules(&nft);
 	test_nft_edge();
 	test_nft_errors();
+	test_nft_item_parse();
 	test_match_iface_addr();
 	test_match_l4_ct();
 	test_walk_cis(&cis);
