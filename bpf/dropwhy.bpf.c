@@ -171,7 +171,7 @@ struct {
 
 /* The ring is full and no note decided: parse to tell watched or not. */
 static __always_inline void lost_unless_unwatched(struct sk_buff *skb,
-						  __u32 slot)
+						  __u32 slot, bool typed)
 {
 	struct drop_event *ev;
 	__u32 zero = 0;
@@ -180,7 +180,7 @@ static __always_inline void lost_unless_unwatched(struct sk_buff *skb,
 	if (!ev)
 		return;
 	__builtin_memset(ev, 0, sizeof(*ev));
-	if (!parse_skb(skb, ev, have_conntrack) && event_watched(ev))
+	if (!parse_skb(skb, ev, have_conntrack, typed) && event_watched(ev))
 		count_lost(slot);
 }
 
@@ -225,7 +225,8 @@ static __always_inline bool is_netfilter_drop(__u32 reason, bool has_reason)
  * sheds work instead of adding to it.
  */
 static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
-				       __u32 reason, bool has_reason)
+				       __u32 reason, bool has_reason,
+				       bool typed)
 {
 	__u32 slot = DW_REASON_UNKNOWN;
 	struct hook_position note;
@@ -246,11 +247,11 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 		if (watch_all || (position >= 0 && note.watched == DW_WATCH_YES))
 			count_lost(slot);
 		else
-			lost_unless_unwatched(skb, slot);
+			lost_unless_unwatched(skb, slot, typed);
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	if (parse_skb(skb, ev, have_conntrack) || !event_watched(ev)) {
+	if (parse_skb(skb, ev, have_conntrack, typed) || !event_watched(ev)) {
 		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		return 0;
 	}
@@ -261,7 +262,7 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 		ev->flags |= DW_EV_HAS_HOOK;
 		attribute_drop(&note, position, ev);
 	}
-	parse_device(skb, ev);
+	parse_device(skb, ev, typed);
 
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->location = location;
@@ -279,14 +280,14 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_btf_kfree_skb, struct sk_buff *skb, void *location,
 	     enum skb_drop_reason reason)
 {
-	return handle_drop(skb, (__u64)location, reason, true);
+	return handle_drop(skb, (__u64)location, reason, true, true);
 }
 
 /* Older kernels: (skb, location) only. */
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tp_btf_kfree_skb_noreason, struct sk_buff *skb, void *location)
 {
-	return handle_drop(skb, (__u64)location, 0, false);
+	return handle_drop(skb, (__u64)location, 0, false, true);
 }
 
 /*
@@ -303,7 +304,7 @@ int tracepoint_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 
 	if (has_reason)
 		reason = BPF_CORE_READ(ctx, reason);
-	return handle_drop(skb, location, reason, has_reason);
+	return handle_drop(skb, location, reason, has_reason, false);
 }
 
 /* ---- table entry probes ---- */
