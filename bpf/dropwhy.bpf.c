@@ -251,7 +251,11 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 		return 0;
 	}
 	__builtin_memset(ev, 0, sizeof(*ev));
-	if (parse_skb(skb, ev, have_conntrack, typed) || !event_watched(ev)) {
+	/* A note that says watched ran the same test on the same headers:
+	 * the watch set is looked up once per packet, not twice. */
+	if (parse_skb(skb, ev, have_conntrack, typed) ||
+	    (!(position >= 0 && note.watched == DW_WATCH_YES) &&
+	     !event_watched(ev))) {
 		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		return 0;
 	}
