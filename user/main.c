@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* dropwhy: which part of the kernel dropped my packet, and what fixes it. */
-#include <bpf/btf.h>
 #include "attribute.h"
 #include "log.h"
 #include "netns.h"
@@ -16,7 +15,6 @@ int main(int argc, char **argv)
 	struct tracer tracer = {};
 	struct stream stream;
 	struct kernel_facts facts;
-	struct btf *btf;
 	bool done;
 	int status;
 
@@ -38,13 +36,8 @@ int main(int argc, char **argv)
 	attributor__plan(&attributor, &plan);
 
 	/* Drop reason names and what the kernel offers, from BTF. */
-	if (!(btf = tracer__load_btf()))
+	if (tracer__read_kernel(&facts, &reasons, &opts))
 		return DW_EXIT_FAIL;
-	reasons__load(&reasons, btf);
-	tracer__probe_kernel(&facts, btf, &opts);
-	/* Names and facts are copied out: 6 MiB of BTF need not stay for
-	 * months, nor be held while libbpf parses its own copy to load. */
-	btf__free(btf);
 
 	/* Load and attach the capture programs and the sentinels. */
 	status = tracer__start(&tracer, &opts, &facts, &reasons,

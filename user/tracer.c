@@ -97,7 +97,7 @@ int tracer__check_env(void)
 	return 0;
 }
 
-struct btf *tracer__load_btf(void)
+static struct btf *load_btf(void)
 {
 	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
 
@@ -647,11 +647,11 @@ attached:
 
 /*
  * Everything loading needs from BTF, read before libbpf parses its own
- * copy: the caller frees its vmlinux BTF first, so that the two are never
- * held at once (6 MiB each).
+ * copy: ours is freed first, so that the two are never held at once
+ * (6 MiB each).
  */
-void tracer__probe_kernel(struct kernel_facts *kf, const struct btf *btf,
-			  const struct options *opts)
+static void probe_kernel(struct kernel_facts *kf, const struct btf *btf,
+			 const struct options *opts)
 {
 	struct kernel_btf kb;
 	size_t i;
@@ -666,6 +666,21 @@ void tracer__probe_kernel(struct kernel_facts *kf, const struct btf *btf,
 	for (i = 0; i < NR_FENTRY; i++)
 		kf->fentry[i] = btf_has_func(&kb, fentry_funcs[i]);
 	kernel_btf__free(&kb);
+}
+
+int tracer__read_kernel(struct kernel_facts *kf, struct reason_table *reasons,
+			const struct options *opts)
+{
+	struct btf *btf = load_btf();
+
+	if (!btf)
+		return -1;
+	reasons__load(reasons, btf);
+	probe_kernel(kf, btf, opts);
+	/* Names and facts are copied out: 6 MiB of BTF need not stay for
+	 * months, nor be held while libbpf parses its own copy to load. */
+	btf__free(btf);
+	return 0;
 }
 
 int tracer__start(struct tracer *t, const struct options *opts,

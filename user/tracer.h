@@ -51,11 +51,12 @@ struct tracer {
 
 /* Root (or CAP_BPF+CAP_PERFMON) and kernel BTF; one-line error if not. */
 int tracer__check_env(void);
-/* Kernel BTF, or NULL after a one-line error. */
-struct btf *tracer__load_btf(void);
-/* What loading needs from BTF (opts->hide_types treated as absent). */
-void tracer__probe_kernel(struct kernel_facts *kf, const struct btf *btf,
-			  const struct options *opts);
+/*
+ * From kernel BTF: drop reason names, and what loading needs to know
+ * (opts->hide_types treated as absent). 0, or -1 after a one-line error.
+ */
+int tracer__read_kernel(struct kernel_facts *kf, struct reason_table *reasons,
+			const struct options *opts);
 /*
  * Probe, load and attach; one-line error and -1 on failure. plan places
  * the sentinels; NULL: before every standard iptables table.
