@@ -37,7 +37,7 @@ void stream__init(struct stream *s, const struct options *opts,
 	s->attributor = attributor;
 	s->decoder.ksyms = ksyms;
 	s->decoder.reasons = reasons;
-	s->decoder.plan = t->has_sentinels ? &t->plan : NULL;
+	s->decoder.plan = t->hooks == HOOKS_NETFILTER ? &t->plan : NULL;
 	s->decoder.realtime_offset_ns = decode__realtime_offset();
 	s->decoder.ifname = netns__ifname;
 }

@@ -159,23 +159,36 @@ static void kernel_btf__free(struct kernel_btf *kb)
 	memset(kb, 0, sizeof(*kb));
 }
 
+/* The BTF (vmlinux or a loaded module's) that defines name, and its id. */
+static const struct btf *btf_defining(const struct kernel_btf *kb,
+				      const char *name, int kind, __s32 *id)
+{
+	size_t i;
+
+	*id = btf__find_by_name_kind(kb->vmlinux, name, kind);
+	if (*id >= 0)
+		return kb->vmlinux;
+	for (i = 0; i < NR_MODULES; i++) {
+		if (!kb->modules[i])
+			continue;
+		*id = btf__find_by_name_kind(kb->modules[i], name, kind);
+		if (*id >= 0)
+			return kb->modules[i];
+	}
+	return NULL;
+}
+
 /* In vmlinux or a loaded module's BTF, and not hidden by the user. */
 static bool btf_has_type(const struct kernel_btf *kb, const struct options *opts,
 			 const char *name, int kind)
 {
-	size_t i;
+	__s32 id;
 
 	if (opts->hide_types && listed(opts->hide_types, name)) {
 		log_debug("probe: treating BTF type '%s' as absent (--hide-btf-types)", name);
 		return false;
 	}
-	if (btf__find_by_name_kind(kb->vmlinux, name, kind) >= 0)
-		return true;
-	for (i = 0; i < NR_MODULES; i++)
-		if (kb->modules[i] &&
-		    btf__find_by_name_kind(kb->modules[i], name, kind) >= 0)
-			return true;
-	return false;
+	return btf_defining(kb, name, kind, &id) != NULL;
 }
 
 /*
@@ -230,39 +243,17 @@ static void hide_funcs(struct dropwhy_bpf *skel, const struct ksyms *ksyms)
 }
 
 /* Kernels without BPF netfilter links: fentry on the table functions. */
-struct fentry_target {
-	const char *func;
-	struct bpf_program *prog;
-};
-
 static const char *const fentry_funcs[NR_FENTRY] = {
 	"ipt_do_table", "ip6t_do_table", "nft_do_chain",
 };
 
-static void fentry_targets(struct dropwhy_bpf *skel, struct fentry_target *out)
+/* The program for each of fentry_funcs, in the same order. */
+static void fentry_progs(struct dropwhy_bpf *skel,
+			 struct bpf_program *out[NR_FENTRY])
 {
-	out[0] = (struct fentry_target){ fentry_funcs[0], skel->progs.fentry_ipt_do_table };
-	out[1] = (struct fentry_target){ fentry_funcs[1], skel->progs.fentry_ip6t_do_table };
-	out[2] = (struct fentry_target){ fentry_funcs[2], skel->progs.fentry_nft_do_chain };
-}
-
-/* The BTF (vmlinux or a loaded module's) that defines function name. */
-static const struct btf *btf_of_func(const struct kernel_btf *kb,
-				     const char *name, __s32 *id)
-{
-	size_t i;
-
-	*id = btf__find_by_name_kind(kb->vmlinux, name, BTF_KIND_FUNC);
-	if (*id >= 0)
-		return kb->vmlinux;
-	for (i = 0; i < NR_MODULES; i++) {
-		if (!kb->modules[i])
-			continue;
-		*id = btf__find_by_name_kind(kb->modules[i], name, BTF_KIND_FUNC);
-		if (*id >= 0)
-			return kb->modules[i];
-	}
-	return NULL;
+	out[0] = skel->progs.fentry_ipt_do_table;
+	out[1] = skel->progs.fentry_ip6t_do_table;
+	out[2] = skel->progs.fentry_nft_do_chain;
 }
 
 /*
@@ -287,7 +278,7 @@ static bool btf_has_func(const struct kernel_btf *kb, const char *name)
 	const struct btf *btf;
 	__s32 id;
 
-	btf = btf_of_func(kb, name, &id);
+	btf = btf_defining(kb, name, BTF_KIND_FUNC, &id);
 	if (!btf)
 		return false;
 	if (strstr(name, "_do_table") && !first_arg_is_void_ptr(btf, id)) {
@@ -302,19 +293,19 @@ static bool btf_has_func(const struct kernel_btf *kb, const char *name)
 static void configure_fentry(struct tracer *t, struct dropwhy_bpf *skel,
 			     const struct kernel_facts *kf)
 {
-	struct fentry_target targets[NR_FENTRY];
+	struct bpf_program *progs[NR_FENTRY];
 	size_t i, len = 0;
 	bool on;
 
-	fentry_targets(skel, targets);
+	fentry_progs(skel, progs);
 	t->fentry_funcs[0] = '\0';
 	for (i = 0; i < NR_FENTRY; i++) {
 		on = t->hooks == HOOKS_FENTRY && kf->fentry[i];
-		bpf_program__set_autoload(targets[i].prog, on);
+		bpf_program__set_autoload(progs[i], on);
 		if (on)
 			len += snprintf(t->fentry_funcs + len,
 					sizeof(t->fentry_funcs) - len, "%s%s",
-					len ? " " : "", targets[i].func);
+					len ? " " : "", fentry_funcs[i]);
 	}
 }
 
@@ -415,9 +406,8 @@ static void configure(struct tracer *t, enum capture_path path,
 		log_warn("kernel BTF has no conntrack types: orig_* and ct_state will be null");
 	skel->rodata->have_consumed_reason = code >= 0;
 	skel->rodata->consumed_reason = code >= 0 ? code : 0;
-	if (!opts->housekeeping) {
+	if (!opts->housekeeping)
 		hide_reasons(skel, reasons);
-	}
 }
 
 static int ensure_tracefs(void)
@@ -603,9 +593,7 @@ static void attach_hooks(struct tracer *t)
 		log_warn("cannot place netfilter sentinels (%s): hook and table will be null",
 			 strerror(-err));
 		t->hooks = HOOKS_NONE;
-		return;
 	}
-	t->has_sentinels = true;
 }
 
 static int start(struct tracer *t, const struct options *opts,

@@ -41,8 +41,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	const char *capture_path;	/* "tp_btf/kfree_skb", ... */
 	bool has_reason;
-	enum hook_path hooks;
-	bool has_sentinels;	/* sentinels attached: slots name tables */
+	enum hook_path hooks;	/* once started: the probes in place */
 	char fentry_funcs[64];	/* the functions fentry attaches to */
 	int netns_fd;		/* --netns target, or -1 */
 	struct ksyms *ksyms;	/* kallsyms, read after load; may be NULL */
