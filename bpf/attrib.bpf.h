@@ -392,8 +392,6 @@ static __always_inline void xt_build(struct xt_table *table)
 
 /* ---- nf_tables (iptables-nft and native nft) ---- */
 
-
-
 static __always_inline struct nft_rule_blob *nft_blob(struct nft_chain *chain,
 						      __u8 genbit)
 {

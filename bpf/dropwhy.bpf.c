@@ -314,29 +314,18 @@ int tracepoint_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 /* ---- table entry probes ---- */
 
 /*
- * Could this packet be watched? The same test as event_watched on the
- * destination and the conntrack original destination, from the headers
- * alone; anything it cannot read cheaply counts as maybe watched, and the
- * drop then decides on the full parse.
- */
-/* The network and transport headers as one read: IPv6 and its ports. */
-#define DW_PEEK_LEN	(sizeof(struct ipv6hdr) + sizeof(struct dw_l4_ports))
-
-/*
  * The destination a table entry probe sees: family, zero-padded address
- * and port (0 without one). Returns 1 when it cannot tell cheaply
- * (fragments, extension headers): the drop then decides on the full parse.
+ * and port (0 without one), from the drop parse's one header read.
+ * Returns 1 when it cannot tell cheaply (fragments, extension headers):
+ * the drop then decides on the full parse.
  */
 static __always_inline int peek_destination(struct sk_buff *skb, __u8 *family,
 					    __u8 *daddr, __u16 *dport)
 {
-	unsigned char *head = skb->head;
-	__u16 nh_off = skb->network_header;
-	__u8 buf[DW_PEEK_LEN], proto;
+	__u8 buf[DW_HDR_LEN], proto;
 	__u32 l4_off;
 
-	if (nh_off == (__u16)~0U || !head ||
-	    bpf_probe_read_kernel(buf, sizeof(buf), head + nh_off))
+	if (!read_headers(skb, buf, true))
 		return -1;
 	if (buf[0] >> 4 == 4) {
 		struct iphdr *ip = (void *)buf;
@@ -361,8 +350,6 @@ static __always_inline int peek_destination(struct sk_buff *skb, __u8 *family,
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
 	    proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP) {
 		/* IPv4 options longer than the read: let the drop decide. */
-		if (l4_off > sizeof(buf) - sizeof(struct dw_l4_ports))
-			return 1;
 		barrier_var(l4_off);
 		if (l4_off > sizeof(buf) - sizeof(struct dw_l4_ports))
 			return 1;
@@ -506,15 +493,13 @@ static __always_inline void table_entry(struct sk_buff *skb,
 {
 	struct hook_table ht = { .priv = priv, .kind = kind };
 	struct hook_position *pos;
-	struct net *net;
 	__u32 position;
 
-	pos = note_entry(skb, BPF_CORE_READ(state, pf),
-			 BPF_CORE_READ(state, hook), DW_SLOT_TABLE, &position);
+	/* fentry hands state BTF-typed: plain loads, as in parse.bpf.h. */
+	pos = note_entry(skb, state->pf, state->hook, DW_SLOT_TABLE, &position);
 	if (!pos)
 		return;
-	net = BPF_CORE_READ(state, net);
-	snapshot_table(net, &ht, pos, position);
+	snapshot_table(state->net, &ht, pos, position);
 }
 
 SEC("fentry/ipt_do_table")

@@ -160,28 +160,41 @@ static __always_inline void parse_ipv6(const unsigned char *nh, const __u8 *buf,
 	parse_l4(l4, next, ev);
 }
 
+/*
+ * DW_HDR_LEN bytes from the network header into buf, and where that header
+ * is; NULL for frames that never reached L3 (ARP, LLDP, ...). The head
+ * buffer goes on past the headers (tailroom, shared info): the read stays
+ * inside it even for the shortest packet.
+ */
+static __always_inline unsigned char *read_headers(struct sk_buff *skb,
+						   __u8 *buf, bool typed)
+{
+	unsigned char *head = DW_READ(typed, skb, head);
+	__u16 nh_off = DW_READ(typed, skb, network_header);
+
+	if (nh_off == (__u16)~0U || !head ||
+	    bpf_probe_read_kernel(buf, DW_HDR_LEN, head + nh_off))
+		return NULL;
+	return head + nh_off;
+}
+
 /* IP and L4 headers from one read; more only for options and extensions. */
 static __always_inline void parse_network(struct sk_buff *skb,
 					  struct drop_event *ev, bool typed)
 {
-	unsigned char *head = DW_READ(typed, skb, head);
-	__u16 nh_off = DW_READ(typed, skb, network_header);
 	__u16 proto = bpf_ntohs(DW_READ(typed, skb, protocol));
 	__u8 buf[DW_HDR_LEN];
+	unsigned char *nh;
 
-	/* Frames that never reached L3 (ARP, LLDP, ...) have nothing here. */
-	if (nh_off == (__u16)~0U || !head)
-		return;
 	if (proto && proto != DW_ETH_P_IP && proto != DW_ETH_P_IPV6)
 		return;
-	/* The head buffer goes on past the headers (tailroom, shared info):
-	 * the read stays inside it even for the shortest packet. */
-	if (bpf_probe_read_kernel(buf, sizeof(buf), head + nh_off))
+	nh = read_headers(skb, buf, typed);
+	if (!nh)
 		return;
 	if (buf[0] >> 4 == 4)
-		parse_ipv4(head + nh_off, buf, ev);
+		parse_ipv4(nh, buf, ev);
 	else if (buf[0] >> 4 == 6)
-		parse_ipv6(head + nh_off, buf, ev);
+		parse_ipv6(nh, buf, ev);
 }
 
 static __always_inline __u8 ct_state_of(unsigned long ctinfo)
