@@ -173,11 +173,11 @@ static void parse_failed(const json_error_t *error)
  * an item per table, chain and rule. Decoded whole, 10 000 rules make a
  * tree of some 40 MB; so the items are decoded one at a time, jansson
  * stopping after each (JSON_DISABLE_EOF_CHECK) and saying where. What
- * follows the array's ']' is not read.
+ * follows the array's ']' is not read. items: just past its '['.
  */
-static int parse_items(struct ruleset *rs, const char *json)
+static int parse_items(struct ruleset *rs, const char *items)
 {
-	const char *p = items_start(json), *end = json + strlen(json);
+	const char *p = items, *end = items + strlen(items);
 	long last_chain = -1;
 	json_error_t error;
 	json_t *item;
@@ -344,12 +344,12 @@ static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
 
 int ruleset__parse_nft_json(struct ruleset *rs, const char *json)
 {
+	const char *items = items_start(json);
 	struct ruleset nft;
 	int err;
 
 	ruleset__init(&nft);
-	err = items_start(json) ? parse_items(&nft, json) :
-				  parse_document(&nft, json);
+	err = items ? parse_items(&nft, items) : parse_document(&nft, json);
 	if (err) {
 		ruleset__free(&nft);
 		return -1;
