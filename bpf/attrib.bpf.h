@@ -82,7 +82,9 @@ struct hook_position {
 	__u8 hook;
 	__u8 slot;		/* sentinel slot, or DW_SLOT_TABLE for fentry */
 	__u8 watched;		/* DW_WATCH_*; not NO: snapshots were taken */
-	__u32 tables;		/* valid keys */
+	__u8 tables;		/* valid keys */
+	__u8 cache[DW_NOTE_TABLES];	/* table_caches slot of each key */
+	__u8 pad;
 	struct table_key keys[DW_NOTE_TABLES];
 };
 
@@ -118,24 +120,38 @@ struct cached_entry {
 };
 
 struct table_cache {
+	struct table_key key;	/* the generation this slot holds */
 	__u32 built;
 	__u32 count;
 	__u32 truncated;	/* more dropping entries than fit */
-	__u32 pad;
+	__u32 stamp;		/* when built: the older of two is replaced */
 	struct cached_entry entries[DW_MAX_DROP_ENTRIES];
 };
 
 /*
  * Per CPU: each CPU walks a table generation once, when its first watched
- * packet enters it, and keeps its snapshots next to the entries. LRU: old
- * generations age out as rulesets change.
+ * packet enters it, and keeps its snapshots next to the entries. A small
+ * array, two-way set-associative by table key, not a hash map: finding a
+ * table is a few instructions at entry and at the drop instead of a hash
+ * lookup each (~40 ns), and old generations are simply overwritten as
+ * rulesets change.
  */
+#define DW_TABLE_CACHES	16
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, 64);
-	__type(key, struct table_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DW_TABLE_CACHES);
+	__type(key, __u32);
 	__type(value, struct table_cache);
 } table_caches SEC(".maps");
+
+/* Builds so far on this CPU: the stamp of the next one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cache_builds SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -600,15 +616,21 @@ static __always_inline __u8 hook_kind(__u64 fn)
 static __always_inline struct nf_hook_entries *hook_entries_of(struct net *net,
 								__u8 pf, __u8 hook)
 {
-	struct nf_hook_entries *entries = NULL;
-
-	if (hook >= 5)
-		return NULL;
+	/* net is BTF-typed: plain loads, at constant offsets only. */
+#define DW_HOOKS(array) \
+	switch (hook) { \
+	case 0: return net->nf.array[0]; \
+	case 1: return net->nf.array[1]; \
+	case 2: return net->nf.array[2]; \
+	case 3: return net->nf.array[3]; \
+	case 4: return net->nf.array[4]; \
+	}
 	if (pf == 2)
-		bpf_core_read(&entries, sizeof(entries), &net->nf.hooks_ipv4[hook]);
+		DW_HOOKS(hooks_ipv4)
 	else if (pf == 10)
-		bpf_core_read(&entries, sizeof(entries), &net->nf.hooks_ipv6[hook]);
-	return entries;
+		DW_HOOKS(hooks_ipv6)
+#undef DW_HOOKS
+	return NULL;
 }
 
 static __always_inline int tables_at(struct nf_hook_entries *entries,
@@ -652,7 +674,7 @@ static __always_inline __u32 nft_base_seq(struct net *net)
 	__u32 id = 0;
 
 	if (bpf_core_field_exists(net->nft.base_seq))
-		return BPF_CORE_READ(net, nft.base_seq);
+		return net->nft.base_seq;
 	if (!nf_tables_net_id_addr ||
 	    bpf_probe_read_kernel(&id, sizeof(id), (void *)nf_tables_net_id_addr))
 		return 0;
@@ -678,7 +700,7 @@ static __always_inline struct table_key table_key_of(struct net *net,
 			key.generation = (__u64)BPF_CORE_READ(table, private);
 		return key;
 	}
-	*genbit = BPF_CORE_READ(net, nft.gencursor);
+	*genbit = net->nft.gencursor;
 	/* Any commit bumps base_seq: covers jumped-to chains too. An unknown
 	 * sequence leaves no cache: the drop falls back to userspace. */
 	seq = nft_base_seq(net);
@@ -686,39 +708,79 @@ static __always_inline struct table_key table_key_of(struct net *net,
 	return key;
 }
 
+static __always_inline bool same_key(const struct table_key *a,
+				     const struct table_key *b)
+{
+	return a->priv == b->priv && a->generation == b->generation;
+}
+
+/* The first of the two slots a key may sit in. */
+static __always_inline __u32 cache_set(const struct table_key *key)
+{
+	/* Tables and x_tables generations are pointers: skip aligned bits. */
+	__u64 h = (key->priv >> 6) ^ (key->generation >> 6) ^ key->generation;
+
+	return (__u32)(h ^ (h >> 11)) & (DW_TABLE_CACHES - 2);
+}
+
+/* This CPU's cache of a table generation at slot idx, if it holds it. */
+static __always_inline struct table_cache *cache_at(__u32 idx,
+						    const struct table_key *key)
+{
+	struct table_cache *cache = bpf_map_lookup_elem(&table_caches, &idx);
+
+	return cache && cache->built && same_key(&cache->key, key) ? cache : NULL;
+}
+
 /*
- * This CPU's cache of the table's current generation; the first watched
- * packet to enter it on this CPU walks its rules.
+ * This CPU's cache of the table's current generation, and its slot; the
+ * first watched packet to enter it on this CPU walks its rules, into the
+ * less recently built of the key's two slots.
  */
 static __always_inline struct table_cache *table_cache_get(struct net *net,
 							   const struct hook_table *ht,
-							   struct table_key *key)
+							   struct table_key *key,
+							   __u32 *slot)
 {
-	struct table_cache *cache;
+	struct table_cache *cache, *other;
+	__u32 zero = 0, idx, *builds;
 	__u8 genbit = 0;
-	__u32 zero = 0;
 
 	*key = table_key_of(net, ht, &genbit);
 	if (!key->generation)
 		return NULL;
-	cache = bpf_map_lookup_elem(&table_caches, key);
-	/* Another CPU inserted the key: this CPU's copy starts zeroed. */
-	if (cache && cache->built)
+	idx = cache_set(key);
+	*slot = idx;
+	cache = cache_at(idx, key);
+	if (cache)
 		return cache;
+	*slot = idx + 1;
+	cache = cache_at(idx + 1, key);
+	if (cache)
+		return cache;
+	cache = bpf_map_lookup_elem(&table_caches, &idx);
+	other = bpf_map_lookup_elem(&table_caches, slot);
+	if (cache && other && (!cache->built ||
+			       (other->built && cache->stamp <= other->stamp)))
+		*slot = idx;
+	builds = bpf_map_lookup_elem(&cache_builds, &zero);
 	cache = bpf_map_lookup_elem(&cache_scratch, &zero);
-	if (!cache)
+	if (!cache || !builds)
 		return NULL;
+	cache->key = *key;
 	cache->built = 1;
 	cache->count = 0;
 	cache->truncated = 0;
+	cache->stamp = ++*builds;
 	if (ht->kind == DW_RULE_XT) {
 		if (have_xtables)
 			xt_build((void *)ht->priv);
 	} else if (have_nftables) {
 		nft_build((void *)ht->priv, genbit);
 	}
-	bpf_map_update_elem(&table_caches, key, cache, BPF_ANY);
-	return bpf_map_lookup_elem(&table_caches, key);
+	/* From a program, a per-CPU array update writes this CPU's copy. */
+	bpf_map_update_elem(&table_caches, slot, cache, BPF_ANY);
+	return cache_at(*slot, key);
 }
 
 static __always_inline __u32 slot_index(__u8 pf, __u8 hook, __u8 slot)
@@ -796,15 +858,16 @@ static __always_inline void snapshot_table(struct net *net,
 {
 	struct counter_walk w = { .position = position };
 	struct table_key key;
-	__u32 n = pos->tables;
+	__u32 n = pos->tables, slot = 0;
 
 	if (n >= DW_NOTE_TABLES)
 		return;
-	w.cache = table_cache_get(net, ht, &key);
+	w.cache = table_cache_get(net, ht, &key, &slot);
 	if (!w.cache)
 		return;
 	bpf_loop(DW_MAX_DROP_ENTRIES, snapshot_entry, &w, 0);
 	pos->keys[n] = key;
+	pos->cache[n] = slot;
 	pos->tables = n + 1;
 }
 
@@ -847,7 +910,8 @@ static __always_inline void attribute_drop(const struct hook_position *pos,
 	w->position = position;
 	w->moved = 0;
 	for (i = 0; i < DW_NOTE_TABLES && i < pos->tables; i++) {
-		ctx.cache = bpf_map_lookup_elem(&table_caches, &pos->keys[i]);
+		/* Gone when another generation took the slot meanwhile. */
+		ctx.cache = cache_at(pos->cache[i], &pos->keys[i]);
 		if (ctx.cache)
 			bpf_loop(DW_MAX_DROP_ENTRIES, compare_entry, &ctx, 0);
 		else
