@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -130,8 +131,7 @@ static struct bpf_program *slot_program(struct dropwhy_bpf *skel, int slot)
 	return slot >= 0 && slot < DW_NF_SLOTS ? progs[slot] : NULL;
 }
 
-/* libbpf 1.1 predates SEC("netfilter"): name the type here. */
-static void prepare_program(struct bpf_program *prog, bool enable)
+void sentinel__prepare_program(struct bpf_program *prog, bool enable)
 {
 	bpf_program__set_type(prog, DW_BPF_PROG_TYPE_NETFILTER);
 	bpf_program__set_expected_attach_type(prog, DW_BPF_NETFILTER);
@@ -143,11 +143,11 @@ void sentinel__prepare(struct dropwhy_bpf *skel, bool enable)
 	int slot;
 
 	for (slot = 0; slot < DW_NF_SLOTS; slot++)
-		prepare_program(slot_program(skel, slot), enable);
+		sentinel__prepare_program(slot_program(skel, slot), enable);
 }
 
 /* The raw BPF_LINK_CREATE that libbpf 1.1 cannot issue for netfilter. */
-static int nf_link_create(int prog_fd, int nfproto, int hook, __s32 priority)
+int sentinel__link(int prog_fd, int nfproto, int hook, __s32 priority)
 {
 	struct nf_link_attr attr;
 
@@ -160,24 +160,50 @@ static int nf_link_create(int prog_fd, int nfproto, int hook, __s32 priority)
 	return syscall(__NR_bpf, DW_BPF_LINK_CREATE, &attr, sizeof(attr));
 }
 
+/* How far before its table a sentinel may move when the place is taken. */
+#define DW_SENTINEL_SHIFTS	8
+
+/*
+ * Link just before the table at priority, above the table before it
+ * (after). Netfilter holds one BPF program per priority (EBUSY): when
+ * another tracer, a second dropwhy say, sits there, take the next free
+ * priority below. Returns the fd, or -1 with errno set; *at says where.
+ */
+static int link_before(int prog_fd, int nfproto, int hook, __s32 after,
+		       __s32 priority, __s32 *at)
+{
+	int fd = -1, k;
+
+	errno = EBUSY;
+	for (k = 1; k <= DW_SENTINEL_SHIFTS && priority - k > after; k++) {
+		*at = priority - k;
+		fd = sentinel__link(prog_fd, nfproto, hook, *at);
+		if (fd >= 0 || errno != EBUSY)
+			break;
+	}
+	return fd;
+}
+
 static int attach_family(struct sentinel_plan *plan, struct dropwhy_bpf *skel,
 			 int fam)
 {
 	int nfproto = fam ? DW_NFPROTO_IPV6 : DW_NFPROTO_IPV4;
 	const struct sentinel_slot *slot;
+	__s32 after, at = 0;
 	int hook, i, fd;
 
 	for (hook = 0; hook < DW_NF_HOOKS; hook++) {
+		after = INT32_MIN;
 		for (i = 0; i < plan->count[fam][hook]; i++) {
 			slot = &plan->slots[fam][hook][i];
-			fd = nf_link_create(bpf_program__fd(slot_program(skel, i)),
-					    nfproto, hook, slot->priority - 1);
+			fd = link_before(bpf_program__fd(slot_program(skel, i)),
+					 nfproto, hook, after, slot->priority, &at);
 			if (fd < 0)
 				return -errno;
+			after = slot->priority;
 			plan->links[plan->nr_links++] = fd;
 			log_debug("sentinel: %s hook %d slot %d at priority %d, before %s",
-				  fam ? "ipv6" : "ipv4", hook, i, slot->priority - 1,
-				  slot->tables);
+				  fam ? "ipv6" : "ipv4", hook, i, at, slot->tables);
 		}
 	}
 	return 0;

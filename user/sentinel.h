@@ -37,6 +37,15 @@ int sentinel__plan_add(struct sentinel_plan *plan, int nfproto, int hook,
 void sentinel__plan_defaults(struct sentinel_plan *plan);
 /* Does this kernel offer BPF netfilter links? Read from BTF. */
 bool sentinel__supported(const struct btf *btf);
+struct bpf_program;
+
+/*
+ * One netfilter program (libbpf 1.1 predates SEC("netfilter")): name its
+ * type before load, and link it at a hook of the calling thread's
+ * namespace. The link returns an fd, or -1 with errno set.
+ */
+void sentinel__prepare_program(struct bpf_program *prog, bool enable);
+int sentinel__link(int prog_fd, int nfproto, int hook, __s32 priority);
 /* Set program types before load; disable them all when !enable. */
 void sentinel__prepare(struct dropwhy_bpf *skel, bool enable);
 /* Create one link per slot in the namespace netns_fd (-1: ours). */

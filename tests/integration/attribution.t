@@ -143,4 +143,45 @@ check_without_hooks iptables-nft
 
 check_coexisting iptables-legacy iptables-nft
 check_coexisting iptables-nft iptables-legacy
+
+# Two dropwhy at once (a monitoring agent and an SRE's ad-hoc run):
+# netfilter holds one BPF program per priority, so the second one's
+# sentinels move a little earlier, and both name the rule exactly.
+check_two_tracers() {
+	local first="$WORK/two-first.json" second="$WORK/two-second.json"
+	local label="two dropwhy at once" pid out
+
+	in_suite "$label" "$GUEST_CASES" || return 0
+	"$ECS_SIM" up --backend iptables-nft --cause trailing-drop >/dev/null
+	"$DROPWHY" -v --json --netns dwhost --duration "$(scaled 20)" \
+		>"$first" 2>"$first.err" &
+	pid=$!
+	for ((i = 0; i < $(scaled_tenths 10); i++)); do
+		grep -q '^dropwhy: attached' "$first.err" && break
+		sleep 0.1
+	done
+	start_dropwhy "$second" -v --json --netns dwhost ||
+		{ tap_ok 1 "$label: the second attached"; kill -INT "$pid"; wait "$pid"; return; }
+	"$ECS_SIM" fetch --timeout 1 >/dev/null 2>&1
+	wait_lines "$second" 1 3
+	wait_lines "$first" 1 3
+	stop_dropwhy
+	kill -INT "$pid"
+	wait "$pid"
+	tap_is $? 0 "$label: the first exits 0"
+	for out in "$first" "$second"; do
+		! grep -q 'cannot place netfilter sentinels' "$out.err"
+		tap_ok $? "$label, ${out##*two-}: no sentinel refused"
+		tap_is "$(field "$out" .rule.text)" "-A INPUT -j DROP" \
+			"$label, ${out##*two-}: rule"
+		tap_is "$(field "$out" .attribution)" kernel-counters \
+			"$label, ${out##*two-}: from kernel counters"
+		tap_is "$(field "$out" .exact)" true "$label, ${out##*two-}: exact"
+	done
+	if grep -q 'debug: sentinel:' "$first.err"; then
+		tap_like "$(grep -m1 'debug: sentinel: ipv4 hook 1 slot 0' "$second.err")" \
+			"*at priority -2,*" "$label: the second sentinel sits one priority earlier"
+	fi
+}
+check_two_tracers
 tap_done
