@@ -107,9 +107,10 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) dropwhy
 
-# Benchmark (root): the traffic generator and the line timestamper are
-# built here; scripts/bench.sh runs every scenario. QUICK=1: one short pass.
-BENCH_SRCS := $(wildcard scripts/bench/*.c)
+# Benchmark (root): the traffic generator, the line timestamper and the
+# do-nothing programs of the floor are built here; scripts/bench.sh runs
+# every scenario. QUICK=1: one short pass.
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard scripts/bench/*.c))
 BENCH_BINS := $(patsubst scripts/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 
 $(OUTPUT)/bench:
@@ -118,6 +119,21 @@ $(OUTPUT)/bench:
 $(OUTPUT)/bench/%: scripts/bench/%.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(OUTPUT)/bench/floor.bpf.o: scripts/bench/floor.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/floor.skel.h: $(OUTPUT)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+# dw-floor links its netfilter program the way dropwhy's sentinels do.
+$(OUTPUT)/bench/dw-floor: scripts/bench/dw-floor.c $(OUTPUT)/bench/floor.skel.h \
+		$(OUTPUT)/sentinel.o $(OUTPUT)/log.o
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) -I$(OUTPUT)/bench $< \
+		$(OUTPUT)/sentinel.o $(OUTPUT)/log.o $(LIBS) -o $@
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory dropwhy $(BENCH_BINS)

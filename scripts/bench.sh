@@ -32,6 +32,7 @@ readonly PROG=bench
 readonly DROPWHY=${DROPWHY:-$ROOT/dropwhy}
 readonly FLOOD=$ROOT/.output/bench/dw-flood
 readonly LINES=$ROOT/.output/bench/dw-lines
+readonly FLOOR=$ROOT/.output/bench/dw-floor
 readonly REPORT=$ROOT/scripts/bench/report.py
 readonly OUT_JSON=${BENCH_JSON:-$ROOT/.output/bench.json}
 readonly RUN_DIR=$ROOT/.output/bench-run
@@ -66,8 +67,10 @@ readonly LAT_WATCH="64 1024"
 readonly SAFETY_S=$((FLOOD_S + LAT_S + 30))
 
 readonly OTHER_TOOLS="bpftrace-print bpftrace-count perf"
-readonly ACCEPTED_TOOLS="dropwhy dropwhy-nohooks dropwhy-all $OTHER_TOOLS"
-readonly DROPPED_TOOLS="dropwhy dropwhy-watch dropwhy-all $OTHER_TOOLS"
+# The floor: do-nothing programs where dropwhy attaches its own (an accepted
+# packet meets only the netfilter one), the least a program there costs.
+readonly ACCEPTED_TOOLS="floor-netfilter dropwhy dropwhy-nohooks dropwhy-all $OTHER_TOOLS"
+readonly DROPPED_TOOLS="floor-kfree floor-both dropwhy dropwhy-watch dropwhy-all $OTHER_TOOLS"
 readonly BT_PRINT='tracepoint:skb:kfree_skb {
 	printf("%llx %d %llx\n", args->skbaddr, args->reason, args->location); }'
 readonly BT_COUNT='tracepoint:skb:kfree_skb { @drops[args->reason] = count(); }'
@@ -172,8 +175,8 @@ check_tools() {
 	for cmd in ip iptables iptables-restore bpftool taskset pgrep python3; do
 		command -v "$cmd" >/dev/null || die "$cmd not found; run scripts/deps.sh"
 	done
-	[[ -x $DROPWHY && -x $FLOOD && -x $LINES ]] ||
-		die "build first: make dropwhy $FLOOD $LINES (make bench does)"
+	[[ -x $DROPWHY && -x $FLOOD && -x $LINES && -x $FLOOR ]] ||
+		die "build first: make dropwhy $FLOOD $LINES $FLOOR (make bench does)"
 	have_or_install bpftrace bpftrace ||
 		skip_tool bpftrace "not installed and apt could not install it"
 	have_or_install perf linux-perf ||
@@ -383,6 +386,23 @@ stop_bpftrace() {
 	rm -f "$1/bpftrace.out"
 }
 
+# start_floor DIR ARGS...: dw-floor in the receiving namespace, where its
+# netfilter program links.
+start_floor() {
+	local dir=$1
+	shift
+	# Not through in_recv: TOOL_PID must be dw-floor's own, not a subshell's.
+	ip netns exec "$NS_RECV" "$FLOOR" "$@" 2>"$dir/floor.err" &
+	TOOL_PID=$!
+	track "$TOOL_PID"
+	wait_for "$dir/floor.err" attached "$TOOL_PID" 20
+}
+
+stop_floor() {
+	kill -INT "$TOOL_PID" 2>/dev/null || true
+	reap "$TOOL_PID" 10
+}
+
 # perf starts with its events disabled and acknowledges enabling them.
 start_perf() {
 	local dir=$1 ctl ack reply=""
@@ -413,6 +433,9 @@ tool_start() {
 	DW_PID=""
 	case $tool in
 	none) ;;
+	floor-netfilter) start_floor "$dir" --netfilter ;;
+	floor-kfree) start_floor "$dir" --kfree-skb ;;
+	floor-both) start_floor "$dir" --kfree-skb --netfilter ;;
 	dropwhy) start_dropwhy "$dir" ;;
 	dropwhy-nohooks) start_dropwhy "$dir" --no-hooks ;;
 	dropwhy-watch) start_dropwhy "$dir" --watch "$ADDR_RECV:$PORT_DROP" ;;
@@ -446,6 +469,7 @@ tool_snapshot() {
 tool_stop() {
 	case $1 in
 	none) ;;
+	floor-*) stop_floor ;;
 	dropwhy*) stop_dropwhy "$2" ;;
 	bpftrace*) stop_bpftrace "$2" ;;
 	perf) stop_perf "$2" ;;

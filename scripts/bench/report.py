@@ -25,6 +25,9 @@ TARGETS = {
 
 TOOL_LABELS = {
     "none": "untraced",
+    "floor-netfilter": "floor: empty netfilter prog",
+    "floor-kfree": "floor: empty kfree_skb prog",
+    "floor-both": "floor: both, empty",
     "dropwhy": "dropwhy (default watch set)",
     "dropwhy-nohooks": "dropwhy --no-hooks",
     "dropwhy-watch": "dropwhy --watch DST:PORT",
@@ -297,13 +300,21 @@ def target(name, value, limit, higher_is_better=True, what=""):
             + str(limit), "met": met, "what": what}
 
 
+def floor_note(summary, traffic, tool):
+    """The same run's ratio with do-nothing programs where dropwhy's run."""
+    r = median_of(find(summary, traffic, tool), "ratio")
+    return "" if r is None else f"{TOOL_LABELS[tool]}: {r:.3f}"
+
+
 def evaluate(summary, latency, dropwhy_all_runs):
     t = []
     bt = median_of(find(summary, "dropped", "bpftrace-print"), "ratio")
     t.append(target("accepted traffic, dropwhy", median_of(
-        find(summary, "accepted", "dropwhy"), "ratio"), TARGETS["accepted"]))
+        find(summary, "accepted", "dropwhy"), "ratio"), TARGETS["accepted"],
+        what=floor_note(summary, "accepted", "floor-netfilter")))
     t.append(target("dropped outside the watch set, dropwhy", median_of(
-        find(summary, "dropped", "dropwhy"), "ratio"), TARGETS["dropped_outside"]))
+        find(summary, "dropped", "dropwhy"), "ratio"), TARGETS["dropped_outside"],
+        what=floor_note(summary, "dropped", "floor-both")))
     for tool in ("dropwhy-watch", "dropwhy-all"):
         r = median_of(find(summary, "dropped", tool), "ratio")
         t.append(target(f"dropped and watched, {tool}", r, TARGETS["dropped_watched"]))
@@ -434,7 +445,8 @@ def print_targets(targets):
     for t in targets:
         state = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
         value = fmt(t["value"]) if not isinstance(t["value"], bool) else fmt(t["value"])
-        print(f"  {state:6} {t['name']}: {value} (target {t['target']})")
+        what = f"; {t['what']}" if t.get("what") else ""
+        print(f"  {state:6} {t['name']}: {value} (target {t['target']}{what})")
 
 
 def strip_dirs(runs):
