@@ -80,50 +80,104 @@ static bool family_known(const char *family)
 	return family && fw_in_list(family, families, ARRAY_LEN(families));
 }
 
-static int parse_chain(struct ruleset *rs, json_t *obj)
+/*
+ * The listing as it is read. Chains iptables-nft-save already reported
+ * (owner's) are its own: their rules only lend owner their handles, the
+ * i-th rule to the i-th, and are not kept (at 10 000 rules, a second copy
+ * of every rule was most of dropwhy's memory).
+ */
+struct lent_chain {
+	long owner;			/* owner's chain id, or -1: native */
+	size_t rules;			/* rules listed */
+};
+
+struct nft_parse {
+	struct ruleset *nft;		/* native chains and rules */
+	struct ruleset *owner;		/* iptables-nft's, read before */
+	struct lent_chain *lent;	/* per nft chain */
+	size_t lent_cap;
+	long last_chain;		/* rules come chain by chain */
+};
+
+static int parse_chain(struct nft_parse *ps, json_t *obj)
 {
 	const char *family = member_str(obj, "family");
 	const char *table = member_str(obj, "table");
 	const char *name = member_str(obj, "name");
 	const char *hook = member_str(obj, "hook");
+	size_t id = ps->nft->nr_chains;
 	struct fw_chain *c;
 
 	if (!family_known(family) || !table || !name)
 		return 0;
-	c = ruleset__add_chain(rs, FW_NFTABLES, family, table, name);
+	if (id >= ps->lent_cap) {
+		size_t cap = ps->lent_cap ? ps->lent_cap * 2 : 16;
+		struct lent_chain *bigger = realloc(ps->lent, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		ps->lent = bigger;
+		ps->lent_cap = cap;
+	}
+	c = ruleset__add_chain(ps->nft, FW_NFTABLES, family, table, name);
 	if (!c)
 		return -ENOMEM;
+	/*
+	 * By chain, not by table: iptables-nft-save also "lists" a native
+	 * table that merely shares an iptables name (ip nat, ip raw), showing
+	 * its own builtin chains with no rules, while the native chains
+	 * (prerouting, ...) stay nft's.
+	 */
+	ps->lent[id].owner = ruleset__chain_id(ps->owner, FW_IPTABLES_NFT,
+					       family, table, name);
+	ps->lent[id].rules = 0;
 	if (hook)
 		chain_hook(c, obj, hook);
 	return 0;
 }
 
-/* Rules come chain by chain: remember the last chain looked up. */
-static int parse_rule(struct ruleset *rs, json_t *obj, long *last_chain)
+/* The next rule of a chain iptables-nft owns: its handle, nothing else. */
+static void lend_handle(struct nft_parse *ps, json_t *obj)
+{
+	struct lent_chain *l = &ps->lent[ps->last_chain];
+	const struct fw_chain *c = &ps->owner->chains[l->owner];
+	size_t i = l->rules++;
+
+	if (i < c->rule_count)
+		ps->owner->rules[c->rule_first + i].handle =
+			json_integer_value(json_object_get(obj, "handle"));
+}
+
+static int parse_rule(struct nft_parse *ps, json_t *obj)
 {
 	const char *family = member_str(obj, "family");
 	const char *table = member_str(obj, "table");
 	const char *chain = member_str(obj, "chain");
-	const struct fw_chain *c;
+	struct ruleset *nft = ps->nft;
+	struct fw_chain *c;
 	struct fw_rule *r;
 
 	if (!family_known(family) || !table || !chain)
 		return 0;
-	c = *last_chain >= 0 ? &rs->chains[*last_chain] : NULL;
+	c = ps->last_chain >= 0 ? &nft->chains[ps->last_chain] : NULL;
 	if (!c || strcmp(c->name, chain) || strcmp(c->table, table) ||
 	    strcmp(c->family, family))
-		*last_chain = ruleset__chain_id(rs, FW_NFTABLES, family, table,
-						chain);
-	if (*last_chain < 0)
+		ps->last_chain = ruleset__chain_id(nft, FW_NFTABLES, family,
+						   table, chain);
+	if (ps->last_chain < 0)
 		return -ENOENT;
-	r = ruleset__add_rule(rs, (size_t)*last_chain);
+	if (ps->lent[ps->last_chain].owner >= 0) {
+		lend_handle(ps, obj);
+		return 0;
+	}
+	r = ruleset__add_rule(nft, (size_t)ps->last_chain);
 	if (!r)
 		return -ENOMEM;
 	r->handle = json_integer_value(json_object_get(obj, "handle"));
 	return nft_expr__parse_rule(r, json_object_get(obj, "expr"));
 }
 
-static int parse_object(struct ruleset *rs, json_t *item, long *last_chain)
+static int parse_object(struct nft_parse *ps, json_t *item)
 {
 	const char *kind;
 	json_t *body;
@@ -131,9 +185,9 @@ static int parse_object(struct ruleset *rs, json_t *item, long *last_chain)
 
 	kind = nft_expr__kind(item, &body);
 	if (kind && !strcmp(kind, "chain"))
-		err = parse_chain(rs, body);
+		err = parse_chain(ps, body);
 	else if (kind && !strcmp(kind, "rule"))
-		err = parse_rule(rs, body, last_chain);
+		err = parse_rule(ps, body);
 	if (err && err != -ENOMEM) {
 		log_debug("nft listing: rule of an unknown chain skipped");
 		err = 0;
@@ -175,10 +229,9 @@ static void parse_failed(const json_error_t *error)
  * stopping after each (JSON_DISABLE_EOF_CHECK) and saying where. What
  * follows the array's ']' is not read. items: just past its '['.
  */
-static int parse_items(struct ruleset *rs, const char *items)
+static int parse_items(struct nft_parse *ps, const char *items)
 {
 	const char *p = items, *end = items + strlen(items);
-	long last_chain = -1;
 	json_error_t error;
 	json_t *item;
 	int err;
@@ -191,7 +244,7 @@ static int parse_items(struct ruleset *rs, const char *items)
 			return -1;
 		}
 		p += error.position;
-		err = parse_object(rs, item, &last_chain);
+		err = parse_object(ps, item);
 		json_decref(item);
 		if (err)
 			return err;
@@ -207,10 +260,9 @@ static int parse_items(struct ruleset *rs, const char *items)
 }
 
 /* Anything but the usual shape: decode it whole. */
-static int parse_document(struct ruleset *rs, const char *json)
+static int parse_document(struct nft_parse *ps, const char *json)
 {
 	json_t *root, *list, *item;
-	long last_chain = -1;
 	json_error_t error;
 	int err = 0;
 	size_t i;
@@ -222,7 +274,7 @@ static int parse_document(struct ruleset *rs, const char *json)
 	}
 	list = json_object_get(root, "nftables");
 	json_array_foreach(list, i, item) {
-		err = parse_object(rs, item, &last_chain);
+		err = parse_object(ps, item);
 		if (err)
 			break;
 	}
@@ -231,41 +283,22 @@ static int parse_document(struct ruleset *rs, const char *json)
 }
 
 /*
- * Whether iptables-nft-save already reported this chain. By chain, not by
- * table: iptables-nft-save also "lists" a native table that merely shares
- * an iptables name (ip nat, ip raw), showing its own builtin chains with
- * no rules, while the native chains (prerouting, ...) stay nft's.
- */
-static bool iptables_nft_chain(const struct ruleset *rs,
-			       const struct fw_chain *nc)
-{
-	return ruleset__chain_id(rs, FW_IPTABLES_NFT, nc->family, nc->table,
-				 nc->name) >= 0;
-}
-
-/*
  * iptables-nft-save and nft list the rules of a chain in the same order:
  * the i-th of one is the i-th of the other, if both saw the same ruleset.
+ * When the counts differ they did not: take the lent handles back.
  */
-static void lend_handles(struct ruleset *rs, const struct ruleset *nft,
-			 const struct fw_chain *nc)
+static void check_lent(struct ruleset *rs, const struct fw_chain *nc,
+		       const struct lent_chain *l)
 {
-	long id = ruleset__chain_id(rs, FW_IPTABLES_NFT, nc->family,
-				    nc->table, nc->name);
-	const struct fw_chain *c;
+	const struct fw_chain *c = &rs->chains[l->owner];
 	size_t i;
 
-	if (id < 0)
+	if (c->rule_count == l->rules)
 		return;
-	c = &rs->chains[id];
-	if (c->rule_count != nc->rule_count) {
-		log_debug("%s %s %s: rule count differs between listings, no handles",
-			  nc->family, nc->table, nc->name);
-		return;
-	}
+	log_debug("%s %s %s: rule count differs between listings, no handles",
+		  nc->family, nc->table, nc->name);
 	for (i = 0; i < c->rule_count; i++)
-		rs->rules[c->rule_first + i].handle =
-			nft->rules[nc->rule_first + i].handle;
+		rs->rules[c->rule_first + i].handle = -1;
 }
 
 static int copy_chain(struct ruleset *rs, const struct ruleset *nft,
@@ -325,15 +358,16 @@ static void drop_phantom_chains(struct ruleset *rs, const struct ruleset *nft)
 	free(new_id);
 }
 
-static int merge_nft(struct ruleset *rs, const struct ruleset *nft)
+static int merge_nft(struct ruleset *rs, const struct nft_parse *ps)
 {
+	const struct ruleset *nft = ps->nft;
 	const struct fw_chain *nc;
 	size_t i;
 
 	for (i = 0; i < nft->nr_chains; i++) {
 		nc = &nft->chains[i];
-		if (iptables_nft_chain(rs, nc))
-			lend_handles(rs, nft, nc);
+		if (ps->lent[i].owner >= 0)
+			check_lent(rs, nc, &ps->lent[i]);
 		else if (copy_chain(rs, nft, nc))
 			return -ENOMEM;
 	}
@@ -346,16 +380,18 @@ int ruleset__parse_nft_json(struct ruleset *rs, const char *json)
 {
 	const char *items = items_start(json);
 	struct ruleset nft;
+	struct nft_parse ps = {
+		.nft = &nft, .owner = rs, .last_chain = -1,
+	};
 	int err;
 
 	ruleset__init(&nft);
-	err = items ? parse_items(&nft, items) : parse_document(&nft, json);
-	if (err) {
-		ruleset__free(&nft);
-		return -1;
+	err = items ? parse_items(&ps, items) : parse_document(&ps, json);
+	if (!err) {
+		ruleset__index_rules(&nft);
+		err = merge_nft(rs, &ps);
 	}
-	ruleset__index_rules(&nft);
-	err = merge_nft(rs, &nft);
 	ruleset__free(&nft);
+	free(ps.lent);
 	return err ? -1 : 0;
 }

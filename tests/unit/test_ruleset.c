@@ -251,6 +251,33 @@ static void test_nft_handles(const struct ruleset *rs)
 	       "iptables-nft: user chain rules get handles too");
 }
 
+/*
+ * The listings disagree on a chain (a rule was added between the two
+ * reads): that chain gets no handles, the others keep theirs.
+ */
+static void test_nft_handles_mismatch(void)
+{
+	static const char gone[] = "[0:0] -A dw-chk -j DROP\n";
+	char save[sizeof(ipt_nft_save)], *at;
+	const struct fw_rule *r;
+	struct ruleset rs;
+
+	memcpy(save, ipt_nft_save, sizeof(save));
+	at = strstr(save, gone);
+	if (at)
+		memmove(at, at + strlen(gone), strlen(at + strlen(gone)) + 1);
+	ruleset__init(&rs);
+	ruleset__parse_iptables_save(&rs, FW_IPTABLES_NFT, "ip", save);
+	tap_is_int(ruleset__parse_nft_json(&rs, nft_json), 0,
+		   "nft -j: parses beside a listing one rule short");
+	r = rule_at(&rs, FW_IPTABLES_NFT, "ip", "filter", "dw-chk", 1);
+	tap_ok(at && r && r->handle == -1,
+	       "iptables-nft: a chain whose rule counts differ gets no handles");
+	r = rule_at(&rs, FW_IPTABLES_NFT, "ip", "filter", "INPUT", 3);
+	tap_ok(r && r->handle == 7, "iptables-nft: the other chains keep theirs");
+	ruleset__free(&rs);
+}
+
 static void test_nft_rules(const struct ruleset *rs)
 {
 	const struct fw_rule *r = nft_rule(rs, "input", 4);
@@ -845,6 +872,7 @@ int main(void)
 	load_nft(&nft);
 	test_nft_chains(&nft);
 	test_nft_handles(&nft);
+	test_nft_handles_mismatch();
 	test_nft_rules(&nft);
 	test_nft_edge();
 	test_nft_errors();
