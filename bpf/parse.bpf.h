@@ -45,8 +45,16 @@ static __always_inline void parse_device(struct sk_buff *skb,
 	ev->len = DW_READ(typed, skb, len);
 	if (dev) {
 		ev->ifindex = DW_READ(typed, dev, ifindex);
-		bpf_probe_read_kernel_str(ev->ifname, sizeof(ev->ifname),
-					  dev->name);
+		if (typed) {
+			/* Two plain loads instead of a probe-read call. */
+			const __u64 *name = (const void *)dev->name;
+
+			((__u64 *)ev->ifname)[0] = name[0];
+			((__u64 *)ev->ifname)[1] = name[1];
+		} else {
+			bpf_probe_read_kernel_str(ev->ifname, sizeof(ev->ifname),
+						  dev->name);
+		}
 		ev->netns_ino = typed ? dev->nd_net.net->ns.inum :
 				BPF_CORE_READ(dev, nd_net.net, ns.inum);
 		return;

@@ -113,7 +113,8 @@ static void decode_interfaces(const struct decoder *d,
 	if (ev->iif) {
 		rec->in_ifindex = ev->iif;
 		if (ev->iif == ev->ifindex) {
-			snprintf(rec->in_buf, sizeof(rec->in_buf), "%s", ev->ifname);
+			snprintf(rec->in_buf, sizeof(rec->in_buf), "%.*s",
+				 (int)sizeof(ev->ifname), ev->ifname);
 			rec->in = rec->in_buf;
 			return;
 		}
@@ -121,7 +122,8 @@ static void decode_interfaces(const struct decoder *d,
 	}
 	if (ev->ifindex) {
 		rec->out_ifindex = ev->ifindex;
-		snprintf(rec->out_buf, sizeof(rec->out_buf), "%s", ev->ifname);
+		snprintf(rec->out_buf, sizeof(rec->out_buf), "%.*s",
+			 (int)sizeof(ev->ifname), ev->ifname);
 		rec->out = rec->out_buf;
 	}
 }
