@@ -27,6 +27,9 @@ const volatile __u64 hidden_reasons[DW_HIDE_WORDS] = {};
 /* The watch set's ports, and whether some entry matches any port. */
 const volatile __u64 watch_ports[DW_PORT_WORDS] = {};
 const volatile bool watch_any_port = false;
+/* The whole watch set, when it has at most DW_WATCH_LIST entries. */
+const volatile __u32 watch_list_len = 0;
+const volatile struct watch_entry watch_list[DW_WATCH_LIST] = {};
 /*
  * [start, end) of functions that free a closing socket's queues; from
  * kallsyms, written after load like the addresses in attrib.bpf.h.
@@ -110,6 +113,23 @@ static __always_inline bool port_in_watch_set(__u16 port)
 	return watch_ports[word] & (1ULL << (port % 64));
 }
 
+/* The watch list, compared in line (the loader sizes it: unrolled). */
+static __always_inline bool listed(__u8 family, const __u8 *addr, __u16 port)
+{
+	__u64 words[2];
+	__u32 i;
+
+	__builtin_memcpy(words, addr, sizeof(words));
+	for (i = 0; i < DW_WATCH_LIST && i < watch_list_len; i++) {
+		if (watch_list[i].family == family &&
+		    (watch_list[i].port == port || !watch_list[i].port) &&
+		    watch_list[i].addr[0] == words[0] &&
+		    watch_list[i].addr[1] == words[1])
+			return true;
+	}
+	return false;
+}
+
 static __always_inline bool endpoint_watched(__u8 family, const __u8 *addr,
 					     __u16 port)
 {
@@ -117,6 +137,8 @@ static __always_inline bool endpoint_watched(__u8 family, const __u8 *addr,
 
 	if (!port_in_watch_set(port) && !watch_any_port)
 		return false;
+	if (watch_list_len)
+		return listed(family, addr, port);
 	__builtin_memcpy(key.addr, addr, DW_ADDR_LEN);
 	if (port_in_watch_set(port) && bpf_map_lookup_elem(&watch_set, &key))
 		return true;

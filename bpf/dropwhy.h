@@ -85,6 +85,19 @@ struct watch_key {
 	__u8 pad;
 };
 
+/*
+ * A watch set this small is also kept as a list the programs compare in
+ * line: cheaper than a hash lookup for the few entries most runs have.
+ */
+#define DW_WATCH_LIST	8
+
+struct watch_entry {
+	__u64 addr[2];		/* watch_key.addr as two words */
+	__u16 port;		/* 0: any port */
+	__u8 family;
+	__u8 pad[5];
+};
+
 struct drop_event {
 	struct rule_ref rule;	/* valid when rule_state is EXACT/AMBIGUOUS */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC, from bpf_ktime_get_ns() */

@@ -12,6 +12,7 @@
 #include <linux/netfilter.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "dropwhy.h"
 #include "dropwhy.skel.h"
 #include "log.h"
 #include "sentinel.h"

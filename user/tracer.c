@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "dropwhy.h"
 #include "dropwhy.skel.h"
 #include "ksyms.h"
 #include "log.h"
@@ -368,7 +369,10 @@ static void set_symbols(struct tracer *t, const struct options *opts)
 		hide_funcs(skel, t->ksyms);
 }
 
-/* The kernel's quick answer before a watch-set lookup: which ports. */
+/*
+ * The kernel's quick answer before a watch-set lookup: which ports; and a
+ * small watch set whole, as a list.
+ */
 static void configure_watch_ports(struct dropwhy_bpf *skel,
 				  const struct options *opts)
 {
@@ -381,6 +385,17 @@ static void configure_watch_ports(struct dropwhy_bpf *skel,
 			skel->rodata->watch_any_port = true;
 		skel->rodata->watch_ports[port / 64] |= 1ULL << (port % 64);
 	}
+	if (opts->watch.count > DW_WATCH_LIST)
+		return;
+	for (i = 0; i < opts->watch.count; i++) {
+		const struct watch_key *key = &opts->watch.keys[i];
+		struct watch_entry *e = (struct watch_entry *)&skel->rodata->watch_list[i];
+
+		memcpy(e->addr, key->addr, sizeof(e->addr));
+		e->port = key->port;
+		e->family = key->family;
+	}
+	skel->rodata->watch_list_len = opts->watch.count;
 }
 
 static void configure(struct tracer *t, enum capture_path path,
