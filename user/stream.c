@@ -13,6 +13,7 @@
 #include "log.h"
 #include "output.h"
 #include "reasons.h"
+#include "ring.h"
 #include "stream.h"
 
 /*
@@ -74,7 +75,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	else
 		output__text(stdout, &rec);
 	s->printed++;
-	/* A negative return stops ring_buffer__consume early. */
+	/* A negative return stops the drain after this event. */
 	return reached_count(s) ? -1 : 0;
 }
 
@@ -88,17 +89,15 @@ static double now_s(void)
 
 int stream__run(struct stream *s, struct tracer *t)
 {
-	struct ring_buffer *rb;
 	double deadline = 0;
-	int err = 0;
+	struct ring ring;
+	long err = 0;
 
-	rb = ring_buffer__new(tracer__events_fd(t), handle_event,
-			      s, NULL);
-	if (!rb) {
-		log_err("cannot open the event ring buffer: %s", strerror(errno));
+	err = ring__open(&ring, tracer__events_fd(t));
+	if (err) {
+		log_err("cannot map the event ring buffer: %s", strerror(-err));
 		return -1;
 	}
-	t->rb = rb;
 	/*
 	 * One thread writes stdout: no stdio lock per call. A pipe or file
 	 * gets a 64 KiB buffer (written once per drain); a terminal keeps
@@ -110,13 +109,14 @@ int stream__run(struct stream *s, struct tracer *t)
 	if (s->opts->duration_s > 0)
 		deadline = now_s() + s->opts->duration_s;
 	while (!stop_requested && !reached_count(s)) {
-		err = ring_buffer__poll(rb, DRAIN_INTERVAL_MS);
-		if (err >= 0)
-			err = ring_buffer__consume(rb);
+		err = ring__wait(&ring, DRAIN_INTERVAL_MS);
+		if (!err)
+			err = ring__drain(&ring, handle_event, s);
 		/* One write per drain, not per line: still within the interval. */
 		fflush(stdout);
 		if (err < 0 && err != -EINTR && !reached_count(s)) {
-			log_err("reading events failed: %s", strerror(-err));
+			log_err("reading events failed: %s", strerror((int)-err));
+			ring__close(&ring);
 			return -1;
 		}
 		if (deadline && now_s() >= deadline)
@@ -124,8 +124,9 @@ int stream__run(struct stream *s, struct tracer *t)
 	}
 	/* What arrived before the stop still gets printed. */
 	if (!reached_count(s))
-		ring_buffer__consume(rb);
+		ring__drain(&ring, handle_event, s);
 	fflush(stdout);
+	ring__close(&ring);
 	return 0;
 }
 

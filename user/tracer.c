@@ -734,8 +734,6 @@ void tracer__stop(struct tracer *t)
 	if (t->netns_fd >= 0)
 		close(t->netns_fd);
 	t->netns_fd = -1;
-	ring_buffer__free(t->rb);
-	t->rb = NULL;
 	ksyms__free(t->ksyms);
 	t->ksyms = NULL;
 	dropwhy_bpf__destroy(t->skel);

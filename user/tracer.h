@@ -16,7 +16,6 @@ struct btf;
 struct ksyms;
 struct reason_table;
 struct dropwhy_bpf;
-struct ring_buffer;
 
 /* How a packet's entry into a table is seen. */
 enum hook_path {
@@ -38,7 +37,6 @@ struct kernel_facts {
 
 struct tracer {
 	struct dropwhy_bpf *skel;
-	struct ring_buffer *rb;
 	const char *capture_path;	/* "tp_btf/kfree_skb", ... */
 	bool has_reason;
 	enum hook_path hooks;	/* once started: the probes in place */
