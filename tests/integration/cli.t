@@ -72,46 +72,42 @@ sleep 1
 stop_dropwhy
 tap_is "$(wc -l <"$out")" 0 "the default watch set ignores a drop to 127.0.0.1:9"
 
+# watched_dsts OUT SENDS ARGS...: dropwhy ARGS while a datagram goes to
+# each HOST/PORT of SENDS (closed ports: dropped); the destinations it
+# reported, sorted, on one line.
+watched_dsts() {
+	local out=$1 sends=$2 dst
+	shift 2
+	start_dropwhy "$out" --json "$@"
+	for dst in $sends; do
+		send_udp "${dst%/*}" "${dst#*/}"
+	done
+	wait_lines "$out" 2 3
+	sleep 0.3
+	stop_dropwhy
+	jq -r '"\(.dst):\(.dport)"' "$out" | sort | tr '\n' ' '
+}
+
 # --watch selects exactly its endpoint, on IPv4 and IPv6.
 out="$WORK/watch.json"
-start_dropwhy "$out" --json --watch 127.0.0.1:9 --watch '[::1]:9'
-send_udp 127.0.0.1 7
-send_udp 127.0.0.1 9
-send_udp ::1 9
-wait_lines "$out" 2 3
-sleep 0.3
-stop_dropwhy
-tap_is "$(jq -r '"\(.dst):\(.dport)"' "$out" | sort | tr '\n' ' ')" "127.0.0.1:9 ::1:9 " \
+tap_is "$(watched_dsts "$out" "127.0.0.1/7 127.0.0.1/9 ::1/9" \
+	--watch 127.0.0.1:9 --watch '[::1]:9')" "127.0.0.1:9 ::1:9 " \
 	"--watch reports its endpoints and nothing else"
 tap_is "$(jq -r .family "$out" | sort | tr '\n' ' ')" "ipv4 ipv6 " "--watch matches IPv4 and IPv6"
 
 # More entries than the programs compare in line (8): the hash map
 # answers instead, the same way.
-out="$WORK/watch-many.json"
 many=()
 for i in $(seq 1 9); do
 	many+=(--watch "198.19.0.$i:$((30000 + i))")
 done
-start_dropwhy "$out" --json "${many[@]}" --watch 127.0.0.1:9 --watch '[::1]:9'
-send_udp 127.0.0.1 7
-send_udp 127.0.0.1 9
-send_udp ::1 9
-wait_lines "$out" 2 3
-sleep 0.3
-stop_dropwhy
-tap_is "$(jq -r '"\(.dst):\(.dport)"' "$out" | sort | tr '\n' ' ')" "127.0.0.1:9 ::1:9 " \
+tap_is "$(watched_dsts "$WORK/watch-many.json" "127.0.0.1/7 127.0.0.1/9 ::1/9" \
+	"${many[@]}" --watch 127.0.0.1:9 --watch '[::1]:9')" "127.0.0.1:9 ::1:9 " \
 	"11 watch entries: the same endpoints and nothing else"
 
 # An entry without a port watches every port of its address.
-out="$WORK/watch-anyport.json"
-start_dropwhy "$out" --json --watch 127.0.0.2
-send_udp 127.0.0.1 7
-send_udp 127.0.0.2 7
-send_udp 127.0.0.2 9
-wait_lines "$out" 2 3
-sleep 0.3
-stop_dropwhy
-tap_is "$(jq -r '"\(.dst):\(.dport)"' "$out" | sort | tr '\n' ' ')" "127.0.0.2:7 127.0.0.2:9 " \
+tap_is "$(watched_dsts "$WORK/watch-anyport.json" "127.0.0.1/7 127.0.0.2/7 127.0.0.2/9" \
+	--watch 127.0.0.2)" "127.0.0.2:7 127.0.0.2:9 " \
 	"--watch ADDR: every port of that address, no other address"
 
 # --count ends the run by itself, with status 0.
