@@ -35,6 +35,8 @@ const volatile struct watch_entry watch_list[DW_WATCH_LIST] = {};
  * kallsyms, written after load like the addresses in attrib.bpf.h.
  */
 __u64 hidden_funcs[DW_HIDE_FUNCS][2];
+/* One event per this many ns per CPU (--max-rate); 0: every event. */
+const volatile __u64 event_interval_ns = 0;
 /* Wake the reader once this many bytes wait; it also drains on a timer. */
 const volatile __u64 wakeup_bytes = 64 * sizeof(struct drop_event);
 
@@ -58,13 +60,21 @@ struct {
 	__type(value, __u64);
 } reason_totals SEC(".maps");
 
-/* Events that found the ring buffer full. */
+/* Events not sent, by DW_LOST_*: the ring was full, or over the rate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost_events SEC(".maps");
+
+/* Per CPU: when the next event is due, at the steady --max-rate. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} lost_events SEC(".maps");
+} rate_due SEC(".maps");
 
 static __always_inline void count(void *map, __u32 key)
 {
@@ -176,11 +186,34 @@ static __always_inline __u64 wakeup_flag(void)
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* A watched drop the ring has no room for: counted, and lost. */
-static __always_inline void count_lost(__u32 slot)
+/* A watched drop no event is sent for: counted, and lost (DW_LOST_*). */
+static __always_inline void count_lost(__u32 slot, __u32 why)
 {
 	count(&reason_totals, slot);
-	count(&lost_events, 0);
+	count(&lost_events, why);
+}
+
+/*
+ * Is this CPU over --max-rate? A generic cell rate check: each event moves
+ * the CPU's due time one interval on; an event more than a burst ahead of
+ * now is over. Over the rate, a flood of watched drops costs a count each,
+ * not an event: an agent's cost stays bounded.
+ */
+static __always_inline bool over_rate(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *due, at;
+
+	if (!event_interval_ns)
+		return false;
+	due = bpf_map_lookup_elem(&rate_due, &zero);
+	if (!due)
+		return false;
+	at = *due > now ? *due : now;
+	if (at - now > DW_RATE_BURST_NS)
+		return true;
+	*due = at + event_interval_ns;
+	return false;
 }
 
 /* Deciding on a drop the ring has no room for: BPF stacks are too small. */
@@ -203,7 +236,7 @@ static __always_inline void lost_unless_unwatched(struct sk_buff *skb,
 		return;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	if (!parse_skb(skb, ev, have_conntrack, typed) && event_watched(ev))
-		count_lost(slot);
+		count_lost(slot, DW_LOST_RING_FULL);
 }
 
 /*
@@ -254,6 +287,8 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	struct hook_position note;
 	struct drop_event *ev;
 	int position = -1;
+	bool known;
+	__u64 now;
 
 	if ((has_reason && reason_hidden(reason)) || location_hidden(location))
 		return 0;
@@ -264,10 +299,19 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 		if (position >= 0 && note.watched == DW_WATCH_NO)
 			return 0;
 	}
+	/* Watched for sure: over the rate, no event to decode at all. */
+	known = watch_all || (position >= 0 && note.watched == DW_WATCH_YES);
+	if (known) {
+		now = bpf_ktime_get_ns();
+		if (over_rate(now)) {
+			count_lost(slot, DW_LOST_OVER_RATE);
+			return 0;
+		}
+	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		if (watch_all || (position >= 0 && note.watched == DW_WATCH_YES))
-			count_lost(slot);
+		if (known)
+			count_lost(slot, DW_LOST_RING_FULL);
 		else
 			lost_unless_unwatched(skb, slot, typed);
 		return 0;
@@ -276,10 +320,17 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	/* A note that says watched ran the same test on the same headers:
 	 * the watch set is looked up once per packet, not twice. */
 	if (parse_skb(skb, ev, have_conntrack, typed) ||
-	    (!(position >= 0 && note.watched == DW_WATCH_YES) &&
-	     !event_watched(ev))) {
+	    (!known && !event_watched(ev))) {
 		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		return 0;
+	}
+	if (!known) {
+		now = bpf_ktime_get_ns();
+		if (over_rate(now)) {
+			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+			count_lost(slot, DW_LOST_OVER_RATE);
+			return 0;
+		}
 	}
 	if (position >= 0) {
 		ev->nf_pf = note.pf;
@@ -290,7 +341,7 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	}
 	parse_device(skb, ev, typed);
 
-	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ts_ns = now;
 	ev->location = location;
 	ev->reason = reason;
 	ev->cpu = bpf_get_smp_processor_id();

@@ -91,6 +91,12 @@ struct watch_key {
  */
 #define DW_WATCH_LIST	8
 
+/* lost_events keys: why a watched drop printed no event. */
+#define DW_LOST_RING_FULL	0
+#define DW_LOST_OVER_RATE	1
+/* --max-rate lets a CPU send this much of its rate back to back. */
+#define DW_RATE_BURST_NS	(100ULL * 1000 * 1000)
+
 struct watch_entry {
 	__u64 addr[2];		/* watch_key.addr as two words */
 	__u16 port;		/* 0: any port */

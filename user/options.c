@@ -24,6 +24,9 @@ static const char usage_text[] =
 "  -j, --json               one JSON object per line (schema in README)\n"
 "  -c, --count N            stop after N drops\n"
 "  -d, --duration SECS      stop after SECS seconds (> 0, fractions allowed)\n"
+"      --max-rate N         print at most N drops per second per CPU (default\n"
+"                           " DW_STR(DW_DEFAULT_MAX_RATE) "; 0: every one); the rest are counted in\n"
+"                           the summary's totals, not printed\n"
 "  -n, --netns NAME|PATH|PID  trace the firewall of another network\n"
 "                           namespace (/run/netns/NAME, a path, or a PID's)\n"
 "      --no-hooks           no table entry probes: no hook/table, no\n"
@@ -46,7 +49,7 @@ static const char usage_text[] =
 "kernel feature, load or attach failure); 2 usage error.\n";
 
 enum { OPT_HOUSEKEEPING = 256, OPT_HIDE_TYPES, OPT_NO_HOOKS, OPT_HOOKS,
-       OPT_CAPTURE };
+       OPT_CAPTURE, OPT_MAX_RATE };
 
 static const struct option long_options[] = {
 	{ "watch", required_argument, NULL, 'w' },
@@ -54,6 +57,7 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "duration", required_argument, NULL, 'd' },
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
 	{ "netns", required_argument, NULL, 'n' },
 	{ "no-hooks", no_argument, NULL, OPT_NO_HOOKS },
 	{ "hooks", required_argument, NULL, OPT_HOOKS },
@@ -79,7 +83,8 @@ int options__parse_duration(const char *text, double *seconds)
 	return 0;
 }
 
-int options__parse_count(const char *text, unsigned long *count)
+/* A whole number in decimal, no sign; 0 only when zero_ok. */
+static int parse_whole(const char *text, unsigned long *out, bool zero_ok)
 {
 	char *end;
 	unsigned long value;
@@ -88,10 +93,15 @@ int options__parse_count(const char *text, unsigned long *count)
 		return -1;
 	errno = 0;
 	value = strtoul(text, &end, 10);
-	if (errno || end == text || *end || value == 0)
+	if (errno || end == text || *end || (value == 0 && !zero_ok))
 		return -1;
-	*count = value;
+	*out = value;
 	return 0;
+}
+
+int options__parse_count(const char *text, unsigned long *count)
+{
+	return parse_whole(text, count, false);
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -137,6 +147,10 @@ static int parse_one(int opt, char **argv, struct options *opts)
 		if (options__parse_duration(optarg, &opts->duration_s))
 			return usage_error("--duration needs a number of seconds > 0, not", optarg);
 		return 0;
+	case OPT_MAX_RATE:
+		if (parse_whole(optarg, &opts->max_rate, true))
+			return usage_error("--max-rate needs a whole number >= 0, not", optarg);
+		return 0;
 	case 'n':
 		opts->netns = optarg;
 		return 0;
@@ -176,6 +190,7 @@ int options__parse(int argc, char **argv, struct options *opts, bool *done)
 	int opt, status;
 
 	memset(opts, 0, sizeof(*opts));
+	opts->max_rate = DW_DEFAULT_MAX_RATE;
 	*done = false;
 	opterr = 0;
 	optind = 0;	/* 0, not 1: also forgets a half-parsed "-abc" group */

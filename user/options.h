@@ -6,6 +6,11 @@
 #include <stdbool.h>
 #include "watch.h"
 
+/* Events per second per CPU printed before the rest are only counted. */
+#define DW_DEFAULT_MAX_RATE	10000
+#define DW_XSTR(x)	#x
+#define DW_STR(x)	DW_XSTR(x)
+
 struct options {
 	struct watch_set watch;
 	bool watch_all;
@@ -14,6 +19,7 @@ struct options {
 	bool verbose;
 	unsigned long max_events;	/* --count; 0: unlimited */
 	double duration_s;	/* --duration; 0: until a signal */
+	unsigned long max_rate;	/* --max-rate, events/s per CPU; 0: all */
 	const char *netns;	/* --netns NAME|PATH|PID */
 	/* Testing aids: BTF type names to treat as absent (comma list), a
 	 * capture path and a hook path (--hooks; "none" is --no-hooks)

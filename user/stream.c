@@ -132,11 +132,11 @@ int stream__run(struct stream *s, struct tracer *t)
 
 void stream__summary(const struct stream *s, const struct tracer *t)
 {
-	__u64 totals[DW_MAX_REASONS], lost, all = 0;
+	__u64 totals[DW_MAX_REASONS], lost[DW_LOST_KINDS], all = 0;
 	const char *name, *sep = ":";
 	__u32 code;
 
-	if (tracer__totals(t, totals, &lost))
+	if (tracer__totals(t, totals, lost))
 		return;
 	for (code = 0; code < DW_MAX_REASONS; code++)
 		all += totals[code];
@@ -151,7 +151,10 @@ void stream__summary(const struct stream *s, const struct tracer *t)
 		sep = ",";
 	}
 	fputc('\n', stderr);
-	if (lost)
+	if (lost[DW_LOST_OVER_RATE])
+		log_info("%llu events not printed: over --max-rate %lu per CPU per second (totals above still count them)",
+			 (unsigned long long)lost[DW_LOST_OVER_RATE], s->opts->max_rate);
+	if (lost[DW_LOST_RING_FULL])
 		log_warn("%llu events lost: the ring buffer was full (totals above still count them)",
-			 (unsigned long long)lost);
+			 (unsigned long long)lost[DW_LOST_RING_FULL]);
 }

@@ -415,6 +415,9 @@ static void configure(struct tracer *t, enum capture_path path,
 	configure_fentry(t, skel, kf);
 	configure_attribution(t, skel, kf, reasons);
 	skel->rodata->watch_all = opts->watch_all;
+	/* At most 10^9 a second: one a nanosecond. */
+	skel->rodata->event_interval_ns = !opts->max_rate ? 0 :
+		opts->max_rate >= 1000000000UL ? 1 : 1000000000UL / opts->max_rate;
 	configure_watch_ports(skel, opts);
 	skel->rodata->have_conntrack = kf->conntrack;
 	if (!skel->rodata->have_conntrack)
@@ -702,7 +705,8 @@ int tracer__start(struct tracer *t, const struct options *opts,
 	return start(t, opts, kf, reasons);
 }
 
-int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost)
+int tracer__totals(const struct tracer *t, __u64 *by_reason,
+		   __u64 lost[DW_LOST_KINDS])
 {
 	int ncpus = libbpf_num_possible_cpus();
 	__u64 *values = calloc(ncpus, sizeof(*values));
@@ -719,11 +723,14 @@ int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost)
 		for (cpu = 0; cpu < (__u32)ncpus; cpu++)
 			by_reason[key] += values[cpu];
 	}
-	key = 0;
-	*lost = 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.lost_events), &key, values))
+	fd = bpf_map__fd(t->skel->maps.lost_events);
+	for (key = 0; key < DW_LOST_KINDS; key++) {
+		lost[key] = 0;
+		if (bpf_map_lookup_elem(fd, &key, values))
+			continue;
 		for (cpu = 0; cpu < (__u32)ncpus; cpu++)
-			*lost += values[cpu];
+			lost[key] += values[cpu];
+	}
 	free(values);
 	return 0;
 }

@@ -65,7 +65,10 @@ int tracer__start(struct tracer *t, const struct options *opts,
 /* The ring buffer map that carries drop_events. */
 int tracer__events_fd(const struct tracer *t);
 /* Sum the per-CPU totals: reason slots and lost events. */
-int tracer__totals(const struct tracer *t, __u64 *by_reason, __u64 *lost);
+/* Watched drops by reason, and the events not sent, by DW_LOST_*. */
+#define DW_LOST_KINDS	2
+int tracer__totals(const struct tracer *t, __u64 *by_reason,
+		   __u64 lost[DW_LOST_KINDS]);
 void tracer__stop(struct tracer *t);
 
 #endif

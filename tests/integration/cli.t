@@ -110,6 +110,25 @@ tap_is "$(watched_dsts "$WORK/watch-anyport.json" "127.0.0.1/7 127.0.0.2/7 127.0
 	--watch 127.0.0.2)" "127.0.0.2:7 127.0.0.2:9 " \
 	"--watch ADDR: every port of that address, no other address"
 
+# --max-rate: a burst over the rate is counted in the summary, not printed.
+out="$WORK/rate.json"
+start_dropwhy "$out" --json --watch 127.0.0.1:9 --max-rate 2
+python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(20):
+    s.sendto(b"dropwhy-test", ("127.0.0.1", 9))
+PY
+sleep 0.5
+stop_dropwhy
+printed=$(wc -l <"$out")
+tap_ok "$((!(printed >= 1 && printed <= 2)))" "--max-rate 2: 1 or 2 of a burst of 20 printed (got $printed)"
+tap_like "$(grep -m1 'watched drop' "$out.err")" "dropwhy: 20 watched drops ($printed printed)*" \
+	"--max-rate: the totals still count all 20"
+tap_like "$(grep -m1 'not printed' "$out.err")" \
+	"dropwhy: $((20 - printed)) events not printed: over --max-rate 2 per CPU*" \
+	"--max-rate: the summary says how many it did not print, and why"
+
 # --count ends the run by itself, with status 0.
 out="$WORK/count.json"
 start_dropwhy "$out" --json --watch 127.0.0.1:9 --count 2

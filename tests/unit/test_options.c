@@ -35,6 +35,9 @@ static const struct usage_case usage_cases[] = {
 	{ { "--duration", "nan" }, "'nan'" },
 	{ { "--duration", "" }, "''" },
 	{ { "--count", "0" }, "'0'" },
+	{ { "--max-rate", "-1" }, "--max-rate needs a whole number >= 0, not '-1'" },
+	{ { "--max-rate", "many" }, "'many'" },
+	{ { "--max-rate", "" }, "''" },
 	{ { "--count", "-3" }, "'-3'" },
 	{ { "--count", "+3" }, "'+3'" },
 	{ { "--count", "5x" }, "'5x'" },
@@ -121,6 +124,8 @@ static void test_defaults(void)
 	tap_ok(!res.opts.housekeeping && !res.opts.verbose,
 	       "defaults: no housekeeping, not verbose");
 	tap_is_int(res.opts.max_events, 0, "defaults: unlimited count");
+	tap_is_int(res.opts.max_rate, DW_DEFAULT_MAX_RATE,
+		   "defaults: --max-rate 10000 per CPU");
 	tap_ok(res.opts.duration_s == 0, "defaults: no duration");
 	tap_is_str(res.err, "", "defaults: nothing on stderr");
 }
@@ -173,6 +178,20 @@ static void test_watch_replaces_defaults(void)
 		   "10.0.0.1:53", "watch: first entry");
 	tap_is_str(watch_entry(&res.opts, 1, text, sizeof(text)),
 		   "[::1]:53", "watch: second entry");
+}
+
+static void test_max_rate(void)
+{
+	static const char *const zero[] = { "--max-rate", "0", NULL };
+	static const char *const some[] = { "--max-rate=250", NULL };
+	struct parse_result res;
+
+	parse(zero, &res);
+	tap_ok(res.status == DW_EXIT_OK && res.opts.max_rate == 0,
+	       "--max-rate 0: every event printed");
+	parse(some, &res);
+	tap_ok(res.status == DW_EXIT_OK && res.opts.max_rate == 250,
+	       "--max-rate=250");
 }
 
 static void test_all(void)
@@ -268,6 +287,7 @@ int main(void)
 	test_short_options();
 	test_watch_replaces_defaults();
 	test_all();
+	test_max_rate();
 	for (i = 0; i < sizeof(usage_cases) / sizeof(usage_cases[0]); i++)
 		test_usage_case(&usage_cases[i]);
 	test_help_and_version();
