@@ -70,7 +70,8 @@ readonly OTHER_TOOLS="bpftrace-print bpftrace-count perf"
 # The floor: do-nothing programs where dropwhy attaches its own (an accepted
 # packet meets only the netfilter one), the least a program there costs.
 readonly ACCEPTED_TOOLS="floor-netfilter dropwhy dropwhy-nohooks dropwhy-all $OTHER_TOOLS"
-readonly DROPPED_TOOLS="floor-kfree floor-both dropwhy dropwhy-watch dropwhy-all $OTHER_TOOLS"
+# dropwhy-all-every prints every event (--max-rate 0): what it sustains.
+readonly DROPPED_TOOLS="floor-kfree floor-both dropwhy dropwhy-watch dropwhy-all dropwhy-all-every $OTHER_TOOLS"
 readonly BT_PRINT='tracepoint:skb:kfree_skb {
 	printf("%llx %d %llx\n", args->skbaddr, args->reason, args->location); }'
 readonly BT_COUNT='tracepoint:skb:kfree_skb { @drops[args->reason] = count(); }'
@@ -317,21 +318,33 @@ proc_cpu() {
 		print "cpu_children_s:", ($16 + $17) / tck }' "/proc/$1/stat"
 }
 
-# start_dropwhy DIR ARGS...: stdout and stderr each through dw-lines, which
-# timestamps every line on arrival; time(1) measures CPU and peak RSS.
+# Where dropwhy's events go: "file" (floods: JSON straight to a file, as a
+# user would stream them) or "timestamper" (latency runs: through dw-lines,
+# which stamps each line's arrival; under a flood it would compete with
+# dropwhy for the CPU and weigh on figures it is not part of).
+EVENTS_TO=file
+
+# start_dropwhy DIR ARGS...: stderr through dw-lines, which timestamps
+# every line on arrival (the attach line), stdout as EVENTS_TO says;
+# time(1) measures CPU and peak RSS.
 start_dropwhy() {
-	local dir=$1 time_cmd=() i
+	local dir=$1 time_cmd=() i out=$1/events.jsonl
 	shift
 	((${#TIME_CMD[@]})) && time_cmd=("${TIME_CMD[@]}" "$dir/time.txt")
-	mkfifo "$dir/out.fifo" "$dir/err.fifo"
-	"$LINES" --out "$dir/events.jsonl" --stats "$dir/lines.json" <"$dir/out.fifo" &
-	LINES_PIDS=("$!")
+	mkfifo "$dir/err.fifo"
+	LINES_PIDS=()
+	if [[ $EVENTS_TO == timestamper ]]; then
+		out=$dir/out.fifo
+		mkfifo "$out"
+		"$LINES" --out "$dir/events.jsonl" --stats "$dir/lines.json" <"$out" &
+		LINES_PIDS+=("$!")
+		track "$!"
+	fi
 	"$LINES" --prefix --out "$dir/stderr.txt" <"$dir/err.fifo" &
 	LINES_PIDS+=("$!")
-	track "${LINES_PIDS[0]}"
-	track "${LINES_PIDS[1]}"
+	track "$!"
 	(
-		exec >"$dir/out.fifo" 2>"$dir/err.fifo"
+		exec >"$out" 2>"$dir/err.fifo"
 		echo "$EPOCHREALTIME" >"$dir/exec_t0"
 		exec "${time_cmd[@]}" "$DROPWHY" --json --netns "$NS_RECV" \
 			--duration "$SAFETY_S" "$@"
@@ -358,6 +371,8 @@ stop_dropwhy() {
 	for pid in "${LINES_PIDS[@]}"; do
 		reap "$pid" 10
 	done
+	[[ -f $1/lines.json || ! -f $1/events.jsonl ]] ||
+		printf '{"lines":%d}\n' "$(wc -l <"$1/events.jsonl")" >"$1/lines.json"
 	# The events themselves are not kept: a flood writes hundreds of MB.
 	if [[ -f $1/events.jsonl ]]; then
 		head -n 3 "$1/events.jsonl" >"$1/events.head"
@@ -440,6 +455,7 @@ tool_start() {
 	dropwhy-nohooks) start_dropwhy "$dir" --no-hooks ;;
 	dropwhy-watch) start_dropwhy "$dir" --watch "$ADDR_RECV:$PORT_DROP" ;;
 	dropwhy-all) start_dropwhy "$dir" --all ;;
+	dropwhy-all-every) start_dropwhy "$dir" --all --max-rate 0 ;;
 	bpftrace-print) start_bpftrace "$dir" "$BT_PRINT" ;;
 	bpftrace-count) start_bpftrace "$dir" "$BT_COUNT" ;;
 	perf) start_perf "$dir" ;;
@@ -580,6 +596,7 @@ latency_run() {
 	log "latency: $rules rules, $watch watch entries"
 	new_run_dir latency "r$rules-w$watch"
 	dir=$RUN_PATH
+	EVENTS_TO=timestamper
 	load_ruleset "$rules"
 	zero_counters
 	mapfile -t args < <(watch_args "$watch")
@@ -593,6 +610,7 @@ latency_run() {
 	fi
 	tool_snapshot dropwhy "$dir"
 	stop_dropwhy "$dir"
+	EVENTS_TO=file
 	write_meta "$dir" kind=latency rules="$rules" watch="$watch" ok="$ok" \
 		rate="$LAT_RATE" rule_packets="$(rule_packets "$PORT_DROP")" \
 		tool=dropwhy tool_pid="$TOOL_PID" dw_pid="${DW_PID:-null}"
@@ -603,7 +621,8 @@ latency_run() {
 profile_pass() {
 	local pair
 	for pair in accepted:dropwhy dropped:dropwhy dropped:dropwhy-watch \
-		dropped:dropwhy-all dropped:bpftrace-print dropped:bpftrace-count; do
+		dropped:dropwhy-all dropped:dropwhy-all-every dropped:bpftrace-print \
+		dropped:bpftrace-count; do
 		tool_skipped "${pair#*:}" && continue
 		log "BPF run-time statistics: ${pair%%:*} traffic, ${pair#*:}"
 		flood_run profile 0 "${pair%%:*}" "${pair#*:}"

@@ -32,6 +32,7 @@ TOOL_LABELS = {
     "dropwhy-nohooks": "dropwhy --no-hooks",
     "dropwhy-watch": "dropwhy --watch DST:PORT",
     "dropwhy-all": "dropwhy --all",
+    "dropwhy-all-every": "dropwhy --all --max-rate 0",
     "bpftrace-print": "bpftrace printf per event",
     "bpftrace-count": "bpftrace count() map",
     "perf": "perf record -e skb:kfree_skb -a",
@@ -79,6 +80,9 @@ def parse_dropwhy_stderr(run, text):
         m = re.search(r"(\d+) events lost", msg)
         if m:
             run["lost"] = int(m.group(1))
+        m = re.search(r"(\d+) events not printed: over --max-rate", msg)
+        if m:
+            run["over_rate"] = int(m.group(1))
 
 
 def parse_time_v(run, text):
@@ -248,8 +252,10 @@ def summarise_dropwhy(s, runs):
     matches = [m for m in matches if m is not None]
     if matches:
         s["netfilter_total_equals_rule_counter"] = all(matches)
-    accounted = [r.get("summary_printed", 0) + r.get("lost", 0) == r.get("watched_total")
+    accounted = [r.get("summary_printed", 0) + r.get("lost", 0) + r.get("over_rate", 0)
+                 == r.get("watched_total")
                  for r in runs if r.get("watched_total") is not None]
+    s["events_over_rate"] = spread([r.get("over_rate", 0) for r in runs])
     if accounted:
         s["printed_plus_lost_equals_total"] = all(accounted)
     s["latency_ms"] = spread([(r.get("latency_ms") or {}).get("p99") for r in runs])
@@ -315,7 +321,7 @@ def evaluate(summary, latency, dropwhy_all_runs):
     t.append(target("dropped outside the watch set, dropwhy", median_of(
         find(summary, "dropped", "dropwhy"), "ratio"), TARGETS["dropped_outside"],
         what=floor_note(summary, "dropped", "floor-both")))
-    for tool in ("dropwhy-watch", "dropwhy-all"):
+    for tool in ("dropwhy-watch", "dropwhy-all", "dropwhy-all-every"):
         r = median_of(find(summary, "dropped", tool), "ratio")
         t.append(target(f"dropped and watched, {tool}", r, TARGETS["dropped_watched"]))
         t.append(target(f"{tool} over bpftrace printf", r / bt if r and bt else None,
@@ -395,7 +401,7 @@ def print_dropwhy(summary):
     print()
     print("dropwhy process per flood run (own figures; +ch: with the helpers it runs):")
     print("CPU s in all, of which to start; CPU % while flooded; peak RSS; exec-to-attached;")
-    print("NETFILTER_DROP total = rule counter; printed + lost = total")
+    print("NETFILTER_DROP total = rule counter; printed + lost + over --max-rate = total")
     print(f"{'traffic':9} {'tool':26} {'CPU s':>6} {'+ch':>5} {'start':>5} {'CPU %':>6} "
           f"{'RSS MiB':>8} {'+ch':>5} {'attach s':>9} {'total=rule':>10} {'printed+lost':>12}")
     for s in summary:
