@@ -200,6 +200,19 @@ preflight_dropwhy() {
 		"it does not run here: $(grep -m1 error "$err" || tail -n1 "$err")"
 }
 
+# Tracers already running add their cost to every flood, the untraced
+# ones too, and so skew every ratio: say so (they are not ours to end).
+warn_other_tracers() {
+	local name pids=""
+	for name in dropwhy dw-floor bpftrace perf; do
+		pids+=$(pgrep -d ' ' -x "$name" || true)
+		pids+=" "
+	done
+	pids=$(echo $pids)
+	[[ -z $pids ]] ||
+		log "warning: tracers already running (PIDs $pids): the untraced floods include their cost"
+}
+
 tool_skipped() {
 	[[ " $SKIPPED " == *" ${1%%-*} "* ]]
 }
@@ -668,6 +681,7 @@ main() {
 	ip netns del "$NS_RECV" 2>/dev/null || true
 	make_namespaces
 	load_ruleset 2
+	warn_other_tracers
 	preflight_dropwhy
 	write_env
 
