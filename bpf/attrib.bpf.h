@@ -121,10 +121,9 @@ struct cached_entry {
 
 struct table_cache {
 	struct table_key key;	/* the generation this slot holds */
-	__u32 built;
+	__u64 built_ns;		/* when walked, 0: empty; the older of two goes */
 	__u32 count;
 	__u32 truncated;	/* more dropping entries than fit */
-	__u32 stamp;		/* when built: the older of two is replaced */
 	struct cached_entry entries[DW_MAX_DROP_ENTRIES];
 };
 
@@ -144,14 +143,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct table_cache);
 } table_caches SEC(".maps");
-
-/* Builds so far on this CPU: the stamp of the next one. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cache_builds SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -723,13 +714,19 @@ static __always_inline __u32 cache_set(const struct table_key *key)
 	return (__u32)(h ^ (h >> 11)) & (DW_TABLE_CACHES - 2);
 }
 
+static __always_inline bool holds(const struct table_cache *cache,
+				  const struct table_key *key)
+{
+	return cache->built_ns && same_key(&cache->key, key);
+}
+
 /* This CPU's cache of a table generation at slot idx, if it holds it. */
 static __always_inline struct table_cache *cache_at(__u32 idx,
 						    const struct table_key *key)
 {
 	struct table_cache *cache = bpf_map_lookup_elem(&table_caches, &idx);
 
-	return cache && cache->built && same_key(&cache->key, key) ? cache : NULL;
+	return cache && holds(cache, key) ? cache : NULL;
 }
 
 /*
@@ -742,36 +739,35 @@ static __always_inline struct table_cache *table_cache_get(struct net *net,
 							   struct table_key *key,
 							   __u32 *slot)
 {
-	struct table_cache *cache, *other;
-	__u32 zero = 0, idx, *builds;
+	struct table_cache *first, *second, *cache;
+	__u32 zero = 0, idx;
 	__u8 genbit = 0;
 
 	*key = table_key_of(net, ht, &genbit);
 	if (!key->generation)
 		return NULL;
 	idx = cache_set(key);
-	*slot = idx;
-	cache = cache_at(idx, key);
-	if (cache)
-		return cache;
+	first = bpf_map_lookup_elem(&table_caches, &idx);
 	*slot = idx + 1;
-	cache = cache_at(idx + 1, key);
-	if (cache)
-		return cache;
-	cache = bpf_map_lookup_elem(&table_caches, &idx);
-	other = bpf_map_lookup_elem(&table_caches, slot);
-	if (cache && other && (!cache->built ||
-			       (other->built && cache->stamp <= other->stamp)))
+	second = bpf_map_lookup_elem(&table_caches, slot);
+	if (!first || !second)
+		return NULL;
+	if (holds(first, key)) {
 		*slot = idx;
-	builds = bpf_map_lookup_elem(&cache_builds, &zero);
+		return first;
+	}
+	if (holds(second, key))
+		return second;
+	/* An empty slot, else the one walked longer ago. */
+	if (first->built_ns <= second->built_ns)
+		*slot = idx;
 	cache = bpf_map_lookup_elem(&cache_scratch, &zero);
-	if (!cache || !builds)
+	if (!cache)
 		return NULL;
 	cache->key = *key;
-	cache->built = 1;
+	cache->built_ns = bpf_ktime_get_ns();
 	cache->count = 0;
 	cache->truncated = 0;
-	cache->stamp = ++*builds;
 	if (ht->kind == DW_RULE_XT) {
 		if (have_xtables)
 			xt_build((void *)ht->priv);
