@@ -216,6 +216,16 @@ static __always_inline bool over_rate(__u64 now)
 	return false;
 }
 
+/* The drop's time into *now; over the rate, the drop is counted as such. */
+static __always_inline bool shed_over_rate(__u32 slot, __u64 *now)
+{
+	*now = bpf_ktime_get_ns();
+	if (!over_rate(*now))
+		return false;
+	count_lost(slot, DW_LOST_OVER_RATE);
+	return true;
+}
+
 /* Deciding on a drop the ring has no room for: BPF stacks are too small. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -301,13 +311,8 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 	}
 	/* Watched for sure: over the rate, no event to decode at all. */
 	known = watch_all || (position >= 0 && note.watched == DW_WATCH_YES);
-	if (known) {
-		now = bpf_ktime_get_ns();
-		if (over_rate(now)) {
-			count_lost(slot, DW_LOST_OVER_RATE);
-			return 0;
-		}
-	}
+	if (known && shed_over_rate(slot, &now))
+		return 0;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		if (known)
@@ -324,13 +329,9 @@ static __always_inline int handle_drop(struct sk_buff *skb, __u64 location,
 		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 		return 0;
 	}
-	if (!known) {
-		now = bpf_ktime_get_ns();
-		if (over_rate(now)) {
-			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
-			count_lost(slot, DW_LOST_OVER_RATE);
-			return 0;
-		}
+	if (!known && shed_over_rate(slot, &now)) {
+		bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+		return 0;
 	}
 	if (position >= 0) {
 		ev->nf_pf = note.pf;
