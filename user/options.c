@@ -9,6 +9,9 @@
 #include "options.h"
 
 #define DW_VERSION "0.1.0"
+/* A number as text, for the usage below. */
+#define DW_XSTR(x)	#x
+#define DW_STR(x)	DW_XSTR(x)
 
 static const char usage_text[] =
 "Usage: dropwhy [OPTION]...\n"
@@ -25,8 +28,8 @@ static const char usage_text[] =
 "  -c, --count N            stop after N drops\n"
 "  -d, --duration SECS      stop after SECS seconds (> 0, fractions allowed)\n"
 "      --max-rate N         print at most N drops per second per CPU (default\n"
-"                           " DW_STR(DW_DEFAULT_MAX_RATE) "; 0: every one); the rest are counted in\n"
-"                           the summary's totals, not printed\n"
+"                           " DW_STR(DW_DEFAULT_MAX_RATE) "; 0: every one); the rest are\n"
+"                           counted in the summary's totals, not printed\n"
 "  -n, --netns NAME|PATH|PID  trace the firewall of another network\n"
 "                           namespace (/run/netns/NAME, a path, or a PID's)\n"
 "      --no-hooks           no table entry probes: no hook/table, no\n"

@@ -8,8 +8,6 @@
 
 /* Events per second per CPU printed before the rest are only counted. */
 #define DW_DEFAULT_MAX_RATE	10000
-#define DW_XSTR(x)	#x
-#define DW_STR(x)	DW_XSTR(x)
 
 struct options {
 	struct watch_set watch;

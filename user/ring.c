@@ -56,11 +56,16 @@ int ring__wait(const struct ring *r, int timeout_ms)
 	return 0;
 }
 
-/* The record's length word: header, busy and discard bits, then size. */
+/* A record's length word holds the busy and discard bits, then its size. */
+static __u32 sample_size(__u32 len)
+{
+	return len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+}
+
+/* The whole record: header and sample, 8-byte aligned. */
 static unsigned long record_bytes(__u32 len)
 {
-	len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-	return (len + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+	return (sample_size(len) + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
 }
 
 long ring__drain(struct ring *r, ring_record_fn fn, void *ctx)
@@ -87,8 +92,8 @@ long ring__drain(struct ring *r, ring_record_fn fn, void *ctx)
 				goto out;
 			cons += record_bytes(len);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-				err = fn(ctx, (void *)((const char *)hdr + BPF_RINGBUF_HDR_SZ),
-					 len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT));
+				err = fn(ctx, (char *)hdr + BPF_RINGBUF_HDR_SZ,
+					 sample_size(len));
 				if (err < 0) {
 					__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
 					return err;

@@ -20,12 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include "floor.skel.h"
 #include "sentinel.h"
-
-#define DW_NFPROTO_IPV4		2
-#define DW_NF_INET_LOCAL_IN	1
-#define DW_FILTER_PRIORITY	0
 
 static volatile sig_atomic_t stop;
 
@@ -77,8 +75,8 @@ int main(int argc, char **argv)
 	}
 	if (netfilter) {
 		link = sentinel__link(bpf_program__fd(skel->progs.floor_netfilter),
-				      DW_NFPROTO_IPV4, DW_NF_INET_LOCAL_IN,
-				      DW_FILTER_PRIORITY - 1);
+				      NFPROTO_IPV4, NF_INET_LOCAL_IN,
+				      NF_IP_PRI_FILTER - 1);
 		if (link < 0) {
 			fprintf(stderr, "dw-floor: cannot link at INPUT: %s\n",
 				strerror(errno));
