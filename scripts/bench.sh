@@ -71,7 +71,8 @@ readonly OTHER_TOOLS="bpftrace-print bpftrace-count perf"
 # packet meets only the netfilter one), the least a program there costs.
 readonly ACCEPTED_TOOLS="floor-netfilter dropwhy dropwhy-nohooks dropwhy-all $OTHER_TOOLS"
 # dropwhy-all-every prints every event (--max-rate 0): what it sustains.
-readonly DROPPED_TOOLS="floor-kfree floor-both dropwhy dropwhy-watch dropwhy-all dropwhy-all-every $OTHER_TOOLS"
+readonly DROPPED_TOOLS="floor-kfree floor-both dropwhy dropwhy-watch dropwhy-all
+	dropwhy-all-every $OTHER_TOOLS"
 readonly BT_PRINT='tracepoint:skb:kfree_skb {
 	printf("%llx %d %llx\n", args->skbaddr, args->reason, args->location); }'
 readonly BT_COUNT='tracepoint:skb:kfree_skb { @drops[args->reason] = count(); }'
@@ -403,9 +404,15 @@ start_bpftrace() {
 	sleep 0.5
 }
 
-stop_bpftrace() {
+# interrupt_tool SECONDS: SIGINT the running tool, reap it (killed after
+# SECONDS).
+interrupt_tool() {
 	kill -INT "$TOOL_PID" 2>/dev/null || true
-	reap "$TOOL_PID" 30
+	reap "$TOOL_PID" "$1"
+}
+
+stop_bpftrace() {
+	interrupt_tool 30
 	# Keep the first lines and the rest (map, lost-event notes) but count,
 	# not keep, the event lines.
 	awk -v f="$1/bpftrace.summary" -v re="$BT_LINE" \
@@ -426,11 +433,6 @@ start_floor() {
 	wait_for "$dir/floor.err" attached "$TOOL_PID" 20
 }
 
-stop_floor() {
-	kill -INT "$TOOL_PID" 2>/dev/null || true
-	reap "$TOOL_PID" 10
-}
-
 # perf starts with its events disabled and acknowledges enabling them.
 start_perf() {
 	local dir=$1 ctl ack reply=""
@@ -449,8 +451,7 @@ start_perf() {
 }
 
 stop_perf() {
-	kill -INT "$TOOL_PID" 2>/dev/null || true
-	reap "$TOOL_PID" 30
+	interrupt_tool 30
 	rm -f "$1/perf.data"
 }
 
@@ -498,7 +499,7 @@ tool_snapshot() {
 tool_stop() {
 	case $1 in
 	none) ;;
-	floor-*) stop_floor ;;
+	floor-*) interrupt_tool 10 ;;
 	dropwhy*) stop_dropwhy "$2" ;;
 	bpftrace*) stop_bpftrace "$2" ;;
 	perf) stop_perf "$2" ;;

@@ -122,7 +122,8 @@ PY
 sleep 0.5
 stop_dropwhy
 printed=$(wc -l <"$out")
-tap_ok "$((!(printed >= 1 && printed <= 2)))" "--max-rate 2: 1 or 2 of a burst of 20 printed (got $printed)"
+tap_ok "$((!(printed >= 1 && printed <= 2)))" \
+	"--max-rate 2: 1 or 2 of a burst of 20 printed (got $printed)"
 tap_like "$(grep -m1 'watched drop' "$out.err")" "dropwhy: 20 watched drops ($printed printed)*" \
 	"--max-rate: the totals still count all 20"
 tap_like "$(grep -m1 'not printed' "$out.err")" \
